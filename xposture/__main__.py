@@ -1,0 +1,5 @@
+"""Allow ``python -m xposture``."""
+
+from xposture.cli import main
+
+raise SystemExit(main())
