@@ -131,6 +131,8 @@ class ScanContext:
     coverage: list[CoverageEntry] = field(default_factory=list)
     audit_log: list[dict[str, Any]] = field(default_factory=list)
     deadline: float | None = None
+    data_dir: Path = field(default_factory=lambda: Path(".xposture"))
+    """Folder of the store; scanners and enrichers keep their own caches/databases here."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def cancelled(self) -> bool:

@@ -1,0 +1,1 @@
+"""Cross-record steps that run after every scanner and before the rules."""
