@@ -174,10 +174,9 @@ def _load_file(path: Path, scanners: Mapping[str, type[Scanner]]) -> Inventory:
     inventory.cloud = reader.each(root, "cloud", lambda n: _source(reader, n, base, "", scanners))
     inventory.supply_chain = reader.each(root, "supply_chain", lambda n: _source(reader, n, base, "", scanners))
     inventory.advisories = [p if p.is_absolute() else base / p for p in map(Path, reader.strings(root, "advisories"))]
-    policy = root.get("policy") or {}
-    inventory.policy = dict(
-        reader.mapping(policy, "policy", set(policy) if isinstance(policy, dict) else set(), root, "policy")
-    )
+    policy = root.get("policy")
+    if policy is not None:
+        inventory.policy = _plain(reader.mapping(policy, "policy", set(policy) if isinstance(policy, dict) else set(), root, "policy"))
     return inventory
 
 
