@@ -16,7 +16,9 @@ from xposture.scanners.base import CoverageEntry
 from xposture.store import SCHEMA_VERSION, ScanResult, Store, resolve_path
 
 
-def finding(rule: str = "r1", asset: str = "ip:fab1/10.0.0.1", key: str = "k", severity: Severity = Severity.HIGH) -> Finding:
+def finding(
+    rule: str = "r1", asset: str = "ip:fab1/10.0.0.1", key: str = "k", severity: Severity = Severity.HIGH
+) -> Finding:
     return Finding(
         rule_id=rule,
         rule_name=f"test.{rule}",
@@ -120,7 +122,9 @@ def test_waivers_hide_until_expiry_then_reopen(tmp_path: Path) -> None:
         today = dt.datetime.now(dt.UTC).date()
         store.waive([target.fingerprint], reason="compensating control", owner="ot-sec", expires=today)
         assert store.findings(scan_id)[0].status is Status.WAIVED
-        store.waive([target.fingerprint], reason="compensating control", owner="ot-sec", expires=today - dt.timedelta(days=1))
+        store.waive(
+            [target.fingerprint], reason="compensating control", owner="ot-sec", expires=today - dt.timedelta(days=1)
+        )
         assert store.findings(scan_id)[0].status is Status.OPEN
         with pytest.raises(StoreError, match="reason and an owner"):
             store.waive([target.fingerprint], reason=" ", owner="x", expires=today)
