@@ -181,9 +181,7 @@ class Tracker:
         if kind == SigmaCorrelationType.EVENT_COUNT:
             return len(window)
         names = condition.fieldref if isinstance(condition.fieldref, list) else [condition.fieldref or ""]
-        values = [
-            self._value(e.reference, name, e.record) for e in window for name in names
-        ]
+        values = [self._value(e.reference, name, e.record) for e in window for name in names]
         flat = [item for v in values for item in (v if isinstance(v, list) else [v]) if item is not None]
         if kind == SigmaCorrelationType.VALUE_COUNT:
             return len({text_of(v) for v in flat})
@@ -263,4 +261,3 @@ def _extended(node: CorrelationConditionItem | SigmaRuleReference, present: set[
     if isinstance(node, CorrelationConditionNOT):
         return not _extended(node.args[0], present)
     raise CorrelationError(f"unsupported correlation condition {type(node).__name__}")
-

@@ -164,13 +164,13 @@ class RuleSet:
             if result.anchor is not None:
                 ruleset._anchors[len(ruleset._entries)] = result.anchor
             entry = _Entry(
-                    position=len(ruleset._entries),
-                    rule=meta,
-                    predicate=result.predicate,
-                    product=(meta.product.lower() if narrows(meta.category, meta.product) else ""),
-                    service=(meta.service.lower() if narrows(meta.category, meta.product) else ""),
-                    output=sigma_rule._output,
-                    feeds=(),
+                position=len(ruleset._entries),
+                rule=meta,
+                predicate=result.predicate,
+                product=(meta.product.lower() if narrows(meta.category, meta.product) else ""),
+                service=(meta.service.lower() if narrows(meta.category, meta.product) else ""),
+                output=sigma_rule._output,
+                feeds=(),
             )
             ruleset._entries.append(entry)
             by_sigma[id(sigma_rule)] = entry

@@ -82,7 +82,9 @@ def load_files(paths: Sequence[Path], extra_filters: Sequence[Path] = ()) -> Loa
                 first = seen_ids.setdefault(str(rule.id), path)
                 if first != path:
                     loaded.errors.append(
-                        RuleError(f"duplicate rule id {rule.id} (first in {first})", file=str(path), rule=rule_label(rule))
+                        RuleError(
+                            f"duplicate rule id {rule.id} (first in {first})", file=str(path), rule=rule_label(rule)
+                        )
                     )
                     continue
             good.append(rule)

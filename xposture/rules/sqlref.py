@@ -66,7 +66,9 @@ def convert_rules(paths: Sequence[Path]) -> list[SqlRule]:
         rule_id = str(rule.id)
         try:
             queries = backend.convert_rule(rule)
-            converted.append(SqlRule(rule_id, rule.title, record_type, " UNION ".join(_rowid_query(q) for q in queries)))
+            converted.append(
+                SqlRule(rule_id, rule.title, record_type, " UNION ".join(_rowid_query(q) for q in queries))
+            )
         except (SigmaError, NotImplementedError, TypeError, ValueError) as exc:
             converted.append(SqlRule(rule_id, rule.title, record_type, None, str(exc).splitlines()[0]))
     return converted
