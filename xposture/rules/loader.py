@@ -47,9 +47,15 @@ def rule_files(paths: Iterable[Path], errors: list[RuleError]) -> list[Path]:
 
 
 def error_text(exc: BaseException) -> str:
-    """One line saying what is wrong, without pySigma's repeated location suffix."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text.split(" in file ")[0] if isinstance(exc, SigmaError) else text
+    """One line saying what is wrong (and where in the file, for YAML), without pySigma's location suffix."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        return f"invalid YAML: {exc.problem or exc.context or 'syntax error'}{where}"
+    if isinstance(exc, SigmaError) and exc.args:
+        return str(exc.args[0]).strip()
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def rule_label(rule: SigmaRule | SigmaCorrelationRule) -> str | None:
@@ -70,7 +76,10 @@ def load_files(paths: Sequence[Path], extra_filters: Sequence[Path] = ()) -> Loa
         try:
             collection = SigmaCollection.load_ruleset([path], collect_errors=True, resolve_references=False)
         except (yaml.YAMLError, SigmaError, OSError, UnicodeDecodeError, TypeError, AttributeError) as exc:
-            loaded.errors.append(RuleError(f"cannot parse: {error_text(exc)}", file=str(path)))
+            reason = error_text(exc)
+            if isinstance(exc, TypeError | AttributeError):
+                reason = "not a Sigma rule document (expected a YAML mapping)"
+            loaded.errors.append(RuleError(f"cannot parse: {reason}", file=str(path)))
             continue
         for err in collection.errors:
             loaded.errors.append(RuleError(error_text(err), file=str(path)))
