@@ -161,6 +161,10 @@ class RuleSet:
             except (CompileError, SigmaError, ValueError) as exc:
                 errors.append(RuleError(error_text(exc), file=_file(sigma_rule), rule=rule_label(sigma_rule)))
                 continue
+            except Exception as exc:  # a rule file must never stop a scan; say what broke instead
+                message = f"cannot compile: {type(exc).__name__}: {error_text(exc)}"
+                errors.append(RuleError(message, file=_file(sigma_rule), rule=rule_label(sigma_rule)))
+                continue
             if result.anchor is not None:
                 ruleset._anchors[len(ruleset._entries)] = result.anchor
             entry = _Entry(

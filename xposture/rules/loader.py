@@ -75,7 +75,7 @@ def load_files(paths: Sequence[Path], extra_filters: Sequence[Path] = ()) -> Loa
     for path in rule_files([*paths, *extra_filters], loaded.errors):
         try:
             collection = SigmaCollection.load_ruleset([path], collect_errors=True, resolve_references=False)
-        except (yaml.YAMLError, SigmaError, OSError, UnicodeDecodeError, TypeError, AttributeError) as exc:
+        except Exception as exc:  # any broken file is reported with its reason; the others still load
             reason = error_text(exc)
             if isinstance(exc, TypeError | AttributeError):
                 reason = "not a Sigma rule document (expected a YAML mapping)"
