@@ -52,6 +52,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.add_argument("packs", nargs="*", metavar="PACK", help="pack names or paths (default: all packs)")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--strict", action="store_true", help="warnings fail too")
+    check.add_argument(
+        "--taxonomy", type=Path, metavar="ROOT", help="source tree whose docs/taxonomy.md to check fields against"
+    )
     check.set_defaults(handler=run_check)
 
     conv = sub.add_parser("convert", help="convert packs to SIEM / warehouse queries with pySigma backends")
@@ -153,8 +156,10 @@ def run_test(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     paths = rule_paths(args, args.packs)
-    taxonomy = find_taxonomy()
+    taxonomy = find_taxonomy(args.taxonomy)
     console = stderr_console(args)
+    if taxonomy is None and args.taxonomy is not None:
+        raise UsageError(f"no docs/taxonomy.md under {args.taxonomy}")
     if taxonomy is None:
         console.print(Text("warning: docs/taxonomy.md not found (installed package?): taxonomy lint skipped"))
     issues = lint(paths, taxonomy)
