@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, run_subprocess
+from xposture.rules.convert import TARGETS, available_targets
 
 TAXONOMY = ("--taxonomy", str(DATA / "rules" / "taxonomy_root"))
-from xposture.rules.convert import TARGETS, available_targets
 
 RULES = DATA / "rules"
 Cli = Callable[..., tuple[int, str, str]]
@@ -33,7 +33,15 @@ def test_list_table_and_json(cli: Cli) -> None:
 
 
 def test_list_filters_by_pack_and_reports_load_errors(cli: Cli) -> None:
-    args = ("rules", "list", "--no-builtin-rules", "--rules", str(RULES / "correlation"), "--rules", str(RULES / "broken"))
+    args = (
+        "rules",
+        "list",
+        "--no-builtin-rules",
+        "--rules",
+        str(RULES / "correlation"),
+        "--rules",
+        str(RULES / "broken"),
+    )
     code, out, err = cli(*args, "--pack", "broken", "--format", "json")
     assert code == 0
     assert [r["name"] for r in json.loads(out)] == ["good.telnet_open"]
@@ -49,7 +57,9 @@ def test_rule_text_is_never_rich_markup(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_test_passes_and_fails(cli: Cli) -> None:
-    code, out, _ = cli("rules", "test", "--no-builtin-rules", "--rules", str(RULES / "good"), "--rules", str(RULES / "correlation"))
+    code, out, _ = cli(
+        "rules", "test", "--no-builtin-rules", "--rules", str(RULES / "good"), "--rules", str(RULES / "correlation")
+    )
     assert code == 0, out
     assert "8 rules, 21 examples, 0 failures" in out
     code, out, _ = cli("rules", "test", "--no-builtin-rules", "--rules", str(RULES / "broken"))
@@ -73,7 +83,9 @@ def test_check_text_json_and_strict(cli: Cli) -> None:
     code, out, _ = cli("rules", "check", *TAXONOMY, "--no-builtin-rules", str(RULES / "good"), "--format", "json")
     issues = json.loads(out)
     assert code == (1 if any(i["severity"] == "error" for i in issues) else 0)
-    code, out, _ = cli("rules", "check", *TAXONOMY, "--no-builtin-rules", str(RULES / "lint" / "pack" / "clean_rule.yml"))
+    code, out, _ = cli(
+        "rules", "check", *TAXONOMY, "--no-builtin-rules", str(RULES / "lint" / "pack" / "clean_rule.yml")
+    )
     assert code == 0, out
     assert "0 errors, 0 warnings" in out
 
@@ -89,7 +101,9 @@ def test_check_strict_fails_on_warnings(cli: Cli, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("target", [t for t, status in available_targets().items() if status == "ok"])
 def test_convert_available_targets(cli: Cli, target: str) -> None:
-    code, out, err = cli("rules", "convert", "--no-builtin-rules", "-t", target, str(RULES / "good"), "--format", "json")
+    code, out, err = cli(
+        "rules", "convert", "--no-builtin-rules", "-t", target, str(RULES / "good"), "--format", "json"
+    )
     assert code == 0, err
     results = json.loads(out)
     assert {r["rule"] for r in results} == {"good.cleartext_control_protocol", "good.telnet_open", "good.cert_expiring"}
@@ -100,7 +114,9 @@ def test_convert_available_targets(cli: Cli, target: str) -> None:
 
 def test_convert_without_routing_and_to_a_file(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "out" / "queries.sql"
-    code, out, _ = cli("rules", "convert", "--no-builtin-rules", "-t", "sqlite", "--no-routing", str(RULES / "good"), "-o", str(target))
+    code, out, _ = cli(
+        "rules", "convert", "--no-builtin-rules", "-t", "sqlite", "--no-routing", str(RULES / "good"), "-o", str(target)
+    )
     assert code == 0
     assert out == ""
     text = target.read_text()
@@ -118,14 +134,18 @@ def test_convert_unavailable_target_says_what_to_install(cli: Cli) -> None:
 
 
 def test_convert_reports_rules_a_backend_rejects(cli: Cli) -> None:
-    code, _, err = cli("rules", "convert", "-t", "sqlite", "--no-builtin-rules", str(DATA / "sigma" / "rules" / "network" / "cisco"))
+    code, _, err = cli(
+        "rules", "convert", "-t", "sqlite", "--no-builtin-rules", str(DATA / "sigma" / "rules" / "network" / "cisco")
+    )
     assert code == 1
     assert "not converted" in err
     assert "keywords" in err
 
 
 def test_real_entry_point(tmp_path: Path) -> None:
-    done = run_subprocess(tmp_path / "db", "rules", "list", "--no-builtin-rules", "--rules", str(RULES / "good"), "--format", "json")
+    done = run_subprocess(
+        tmp_path / "db", "rules", "list", "--no-builtin-rules", "--rules", str(RULES / "good"), "--format", "json"
+    )
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)) == 3
 

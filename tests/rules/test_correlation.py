@@ -65,7 +65,7 @@ def test_event_count_window_slides() -> None:
     rules = RuleSet.load([PACK])
     spread = [_login("bob", time=f"2026-11-29T01:{m:02d}:00Z") for m in (0, 4, 8, 12, 16)]
     assert "corr.brute_force" not in _by_rule(rules, spread)
-    burst = spread + [_login("bob", time="2026-11-29T01:13:00Z")]
+    burst = [*spread, _login("bob", time="2026-11-29T01:13:00Z")]
     assert "corr.brute_force" in _by_rule(rules, burst)  # 01:08, 01:12, 01:13
 
 
@@ -232,8 +232,8 @@ correlation:
   timespan: 1m
   condition: {gte: 2}
 """
-    from pathlib import Path
     import tempfile
+    from pathlib import Path
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "pack.yml"

@@ -122,7 +122,11 @@ detection:
   condition: s
 """
     rules = RuleSet.loads(text)
-    record = {"record.type": "aws_cloudtrail_event", "eventSource": "cloudtrail.amazonaws.com", "eventName": "StopLogging"}
+    record = {
+        "record.type": "aws_cloudtrail_event",
+        "eventSource": "cloudtrail.amazonaws.com",
+        "eventName": "StopLogging",
+    }
     assert len(rules.check(record)) == 1
     assert rules.check({**record, "record.type": "cloudtrail"}) == []
 
@@ -225,8 +229,28 @@ DETECTION_KEYS = st.one_of(
         st.sampled_from(["a", "b", "c", ""]),
         st.lists(
             st.sampled_from(
-                ["contains", "startswith", "endswith", "all", "re", "i", "cidr", "gt", "lte", "exists", "expand",
-                 "fieldref", "base64", "base64offset", "windash", "cased", "neq", "hour", "wide", "utf16"]
+                [
+                    "contains",
+                    "startswith",
+                    "endswith",
+                    "all",
+                    "re",
+                    "i",
+                    "cidr",
+                    "gt",
+                    "lte",
+                    "exists",
+                    "expand",
+                    "fieldref",
+                    "base64",
+                    "base64offset",
+                    "windash",
+                    "cased",
+                    "neq",
+                    "hour",
+                    "wide",
+                    "utf16",
+                ]
             ),
             max_size=3,
         ),
@@ -240,7 +264,9 @@ DETECTION_KEYS = st.one_of(
         DETECTION_KEYS,
         st.recursive(
             st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=10)),
-            lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+            lambda children: (
+                st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+            ),
             max_leaves=6,
         ),
         max_size=5,

@@ -59,7 +59,9 @@ def test_taxonomy_lint_skipped_without_taxonomy() -> None:
 
 
 def test_taxonomy_parser_reads_headings_tables_and_families() -> None:
-    taxonomy = parse_taxonomy([TAXONOMY_ROOT / "docs" / "taxonomy.md", TAXONOMY_ROOT / "docs" / "taxonomy" / "flows.md"])
+    taxonomy = parse_taxonomy(
+        [TAXONOMY_ROOT / "docs" / "taxonomy.md", TAXONOMY_ROOT / "docs" / "taxonomy" / "flows.md"]
+    )
     assert taxonomy.known("network_flow", "flow.protocol")
     assert taxonomy.known("network_flow", "tags.owner")  # tags.* family
     assert taxonomy.known("anything", "identity.firmware")

@@ -30,7 +30,10 @@ def _inventory(tmp_path: Path, *logs: Path) -> Path:
 
 
 def test_cloudtrail_rules_produce_findings_through_scan(cli: Cli, tmp_path: Path) -> None:
-    logs = [SIGMA / "derived" / "cloudtrail_eventbridge_details.json", SIGMA / "logs" / "aws_cloudtrail_ec2_proxy_s3_exfiltration.jsonl"]
+    logs = [
+        SIGMA / "derived" / "cloudtrail_eventbridge_details.json",
+        SIGMA / "logs" / "aws_cloudtrail_ec2_proxy_s3_exfiltration.jsonl",
+    ]
     inventory = _inventory(tmp_path, *logs)
     rules = SIGMA / "rules" / "cloud"
     code, out, err = cli("scan", str(inventory), "--no-builtin-rules", "--rules", str(rules), "--format", "json")
@@ -49,7 +52,9 @@ def test_cloudtrail_rules_produce_findings_through_scan(cli: Cli, tmp_path: Path
 def test_cloudtrail_rules_over_the_shared_corpus_logs(cli: Cli, tmp_path: Path) -> None:
     root = shared_data_or_skip("sigma")
     inventory = _inventory(tmp_path, *sorted((root / "logs").glob("aws_cloudtrail_*.jsonl")))
-    code, out, err = cli("scan", str(inventory), "--no-builtin-rules", "--rules", str(root / "rules" / "cloud"), "--format", "json")
+    code, out, err = cli(
+        "scan", str(inventory), "--no-builtin-rules", "--rules", str(root / "rules" / "cloud"), "--format", "json"
+    )
     assert code == 0, err
     document = json.loads(out)
     # The OTRF EC2-proxy/S3-exfiltration dataset triggers none of SigmaHQ's CloudTrail rules (both engines agree:

@@ -32,7 +32,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub = parser.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--rules", type=Path, action="append", default=[], metavar="PATH", help="extra rule file or folder")
+        p.add_argument(
+            "--rules", type=Path, action="append", default=[], metavar="PATH", help="extra rule file or folder"
+        )
         p.add_argument("--no-builtin-rules", action="store_true", help="leave the shipped packs out")
         p.add_argument("-o", "--output", metavar="FILE", help="write the payload to FILE instead of stdout")
 
@@ -65,7 +67,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     conv.add_argument("--no-routing", action="store_true", help="do not add the record.type condition")
     conv.add_argument("--format", choices=("text", "json"), default="text")
     conv.set_defaults(handler=run_convert)
-    parser.set_defaults(handler=lambda args: parser.print_help() or 2)
 
 
 # -- selecting packs -------------------------------------------------------------------------------------

@@ -67,7 +67,13 @@ class Converted:
     error: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rule": self.rule, "title": self.title, "file": self.file, "queries": self.queries, "error": self.error or None}
+        return {
+            "rule": self.rule,
+            "title": self.title,
+            "file": self.file,
+            "queries": self.queries,
+            "error": self.error or None,
+        }
 
 
 def backend_class(target: str) -> type[Any]:
@@ -79,7 +85,9 @@ def backend_class(target: str) -> type[Any]:
         module = importlib.import_module(spec.module)
     except ImportError:
         hint = f"pip install {spec.package}" + (f" ({spec.note})" if spec.note else "")
-        raise TargetUnavailable(f"target {target!r} needs the {spec.package} backend, which is not installed: {hint}") from None
+        raise TargetUnavailable(
+            f"target {target!r} needs the {spec.package} backend, which is not installed: {hint}"
+        ) from None
     backend: type[Any] = getattr(module, spec.backend)
     return backend
 
@@ -120,7 +128,9 @@ def routing_pipeline(rules: Sequence[SigmaRule | SigmaCorrelationRule]) -> Proce
     return ProcessingPipeline(name="xposture record.type routing", priority=10, items=items)
 
 
-def convert(paths: Sequence[Path], target: str, *, route: bool = True, output_format: str | None = None) -> list[Converted]:
+def convert(
+    paths: Sequence[Path], target: str, *, route: bool = True, output_format: str | None = None
+) -> list[Converted]:
     """Convert every rule under ``paths``; rules the backend rejects come back with their error."""
     backend_type = backend_class(target)
     loaded = load_files([Path(p) for p in paths])
@@ -138,4 +148,3 @@ def convert(paths: Sequence[Path], target: str, *, route: bool = True, output_fo
         if rule._output:
             results.append(Converted(label, rule.title, file, [str(q) for q in queries]))
     return results
-

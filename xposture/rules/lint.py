@@ -78,7 +78,13 @@ class LintIssue:
         return f"{self.file}{who}: {self.severity}: {self.code}: {self.message}"
 
     def to_dict(self) -> dict[str, str]:
-        return {"file": self.file, "rule": self.rule, "severity": self.severity, "code": self.code, "message": self.message}
+        return {
+            "file": self.file,
+            "rule": self.rule,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+        }
 
 
 def lint(paths: Sequence[Path], taxonomy: Taxonomy | None) -> list[LintIssue]:
@@ -273,9 +279,13 @@ def _detection_fields(detection: SigmaDetection | SigmaDetectionItem) -> Iterato
 
 def _taxonomy_issues(rule: Rule, taxonomy: Taxonomy, file: str) -> list[LintIssue]:
     if not taxonomy.has_type(rule.record_type):
-        return [LintIssue(file, rule.name, "error", "taxonomy", f"record type '{rule.record_type}' is not in the taxonomy")]
+        return [
+            LintIssue(file, rule.name, "error", "taxonomy", f"record type '{rule.record_type}' is not in the taxonomy")
+        ]
     return [
-        LintIssue(file, rule.name, "error", "taxonomy", f"field '{name}' ({where}) is not listed for {rule.record_type}")
+        LintIssue(
+            file, rule.name, "error", "taxonomy", f"field '{name}' ({where}) is not listed for {rule.record_type}"
+        )
         for name, where in rule_fields(rule).items()
         if name != "record.type" and not taxonomy.known(rule.record_type, name)
     ]

@@ -53,9 +53,9 @@ def _regexp(pattern: str, value: object) -> bool:
 
 def convert_rules(paths: Sequence[Path]) -> list[SqlRule]:
     """Convert every detection rule under ``paths`` with the SQLite backend (correlations are skipped)."""
-    from sigma.backends.sqlite import sqliteBackend
+    from xposture.rules.convert import backend_class
 
-    backend = sqliteBackend()
+    backend = backend_class("sqlite")()
     collection = SigmaCollection.load_ruleset(list(paths), collect_errors=True)
     converted: list[SqlRule] = []
     for rule in collection.rules:
@@ -105,7 +105,7 @@ def build_database(records: Sequence[tuple[int, Record]]) -> sqlite3.Connection:
         placeholders = ", ".join("?" for _ in range(len(names) + 1))
         column_list = ", ".join(["rowid", *(_quote(n) for n in names)])
         connection.executemany(
-            f"INSERT INTO logs ({column_list}) VALUES ({placeholders})",
+            f"INSERT INTO logs ({column_list}) VALUES ({placeholders})",  # noqa: S608 - identifiers are quoted, values bound
             ([index + 1, *(_cell(record.get(n)) for n in names)] for index, record in records),
         )
     return connection
