@@ -13,11 +13,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.tui.sample import sample_report  # noqa: E402
-from xposture.reports import ScanReport  # noqa: E402
-from xposture.store import ScanResult, Store  # noqa: E402
-from xposture.tui import XpostureApp  # noqa: E402
-from xposture.tui.screens import FindingsScreen  # noqa: E402
+from tests.tui.sample import sample_report
+from xposture.reports import ScanReport
+from xposture.store import ScanResult, Store
+from xposture.tui import XpostureApp
+from xposture.tui.screens import FindingsScreen
 
 
 def build_store(path: Path, count: int) -> None:
