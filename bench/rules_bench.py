@@ -8,7 +8,7 @@ mix of CloudTrail events (the OTRF log plus records built from the rules' own
 values, so rules do match) and flow / service / TLS / login records.
 
 A *check* is one (record, rule) pair put in front of each other: with routing,
-records × rules of the record's type; without routing, records × all rules.
+records times rules of the record's type; without routing, records times all rules.
 The native engine's anchor index means most of those checks cost one dict
 lookup, which is the point; the "every predicate" line shows the same
 routing with each routed rule's predicate called. SQLite figures follow the

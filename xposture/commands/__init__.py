@@ -8,4 +8,5 @@ MODULES = (
     "xposture.commands.scan",
     "xposture.commands.history",
     "xposture.commands.rules",
+    "xposture.commands.tui",
 )
