@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+import re
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -170,7 +172,7 @@ def test_meta_filter_among_rule_paths_applies_too() -> None:
 # -- anchors: the index never changes results -----------------------------------------------------------
 
 FIELDS = ("a", "b", "c")
-WORDS = ("x", "y", "Z", "1", "x*", "yy")
+WORDS = ("x", "y", "Z", "1", "x*", "yy", "a?c", "*", "É")
 
 
 def _rules_text(seed: int) -> str:
@@ -180,11 +182,13 @@ def _rules_text(seed: int) -> str:
         field = rng.choice(FIELDS)
         other = rng.choice(FIELDS)
         values = rng.sample(WORDS, rng.randint(1, 3))
-        modifier = rng.choice(["", "", "|contains", "|startswith", "|cased"])
+        modifier = rng.choice(["", "", "|contains", "|startswith", "|endswith", "|cased", "|contains|cased", "|re"])
         condition = rng.choice(["s", "s and not t", "s or t", "not t", "s and t"])
+        if modifier == "|re":
+            values = [re.escape(v) for v in values]
         docs.append(
             f"title: r{i}\nid: 5f0e4f4e-0000-4000-8000-{i:012d}\nlogsource: {{category: thing}}\n"
-            f"detection:\n  s:\n    {field}{modifier}: {values!r}\n  t:\n    {other}: {rng.choice(WORDS)!r}\n"
+            f"detection:\n  s:\n    {field}{modifier}: {json.dumps(values)}\n  t:\n    {other}: {json.dumps(rng.choice(WORDS))}\n"
             f"  condition: {condition}\n"
         )
     return "---\n".join(docs)
@@ -282,3 +286,32 @@ def test_arbitrary_detection_documents_never_raise(detection: dict[str, object])
     for rule in rules.rules:
         list(rules.evaluate([{"record.type": "thing", "a": "x", "b": [1, 2], "c": None}]))
         assert rule.record_type == "thing"
+
+
+RECORDS = st.lists(
+    st.dictionaries(
+        st.sampled_from(FIELDS),
+        st.one_of(
+            st.sampled_from([*WORDS, "X", "abc", "AbC", "xx", "éé", "yyy"]),
+            st.lists(st.sampled_from(WORDS), max_size=3),
+            st.integers(0, 2),
+            st.booleans(),
+            st.none(),
+        ),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 10_000), records=RECORDS)
+def test_inline_predicates_agree_with_the_closure_reference(seed: int, records: list[dict[str, object]]) -> None:
+    from sigma.collection import SigmaCollection
+
+    from xposture.rules.compiler import compile_rule
+
+    for rule in SigmaCollection.from_yaml(_rules_text(seed)).rules:
+        inline = compile_rule(rule).predicate  # type: ignore[arg-type]
+        reference = compile_rule(rule, inline=False).predicate  # type: ignore[arg-type]
+        for record in records:
+            assert inline(record) is reference(record), (rule.title, record)  # type: ignore[arg-type]
