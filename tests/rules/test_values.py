@@ -10,7 +10,7 @@ from sigma.types import SigmaCasedString, SigmaString, SpecialChars
 
 from xposture.rules.values import StringShape, affix_test, number_of, string_set_test, text_of
 
-ALPHABET = st.sampled_from(list("aAbB*?\\.Éé ") + ["\n"])
+ALPHABET = st.sampled_from([*"aAbB*?\\.Éé ", "\n"])
 PLAIN = st.sampled_from(list("aAbB.Éé "))
 
 

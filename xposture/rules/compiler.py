@@ -113,7 +113,7 @@ def _and(preds: Sequence[Predicate]) -> Predicate:
     items = tuple(preds)
 
     def all_of(r: Record) -> bool:
-        for p in items:  # noqa: SIM110 - an explicit loop beats a generator in the hot path
+        for p in items:  # an explicit loop: faster than any() here
             if not p(r):
                 return False
         return True
@@ -132,7 +132,7 @@ def _or(preds: Sequence[Predicate]) -> Predicate:
     items = tuple(preds)
 
     def any_of(r: Record) -> bool:
-        for p in items:  # noqa: SIM110 - an explicit loop beats a generator in the hot path
+        for p in items:  # an explicit loop: faster than any() here
             if p(r):
                 return True
         return False
@@ -149,7 +149,7 @@ def _any_value(tests: Sequence[V.ValueTest]) -> V.ValueTest:
     items = tuple(tests)
 
     def any_test(v: Scalar) -> bool:
-        for t in items:  # noqa: SIM110 - an explicit loop beats a generator in the hot path
+        for t in items:  # an explicit loop: faster than any() here
             if t(v):
                 return True
         return False
@@ -189,7 +189,7 @@ def field_leaf(field: str, test: V.ValueTest) -> Predicate:
         if value is None:
             return False
         if value.__class__ is list:
-            for item in value:  # type: ignore[union-attr]  # noqa: SIM110 - an explicit loop beats a generator in the hot path
+            for item in value:  # type: ignore[union-attr]  # an explicit loop: faster than any() here
                 if item is not None and test(item):
                     return True
             return False

@@ -192,7 +192,7 @@ def affix_test(kind: str, patterns: list[str], *, cased: bool) -> ValueTest:
         text = v if v.__class__ is str else text_of(v) or ""
         if not cased:
             text = text.lower()  # type: ignore[union-attr]
-        for needle in needles:  # noqa: SIM110 - an explicit loop beats a generator in the hot path
+        for needle in needles:  # an explicit loop: faster than any() here
             if needle in text:  # type: ignore[operator]
                 return True
         return False
