@@ -154,3 +154,11 @@ def test_check_with_a_missing_taxonomy_root_is_a_usage_error(cli: Cli, tmp_path:
     code, _, err = cli("rules", "check", "--taxonomy", str(tmp_path), "--no-builtin-rules", str(RULES / "good"))
     assert code == 2
     assert "taxonomy" in err
+
+
+def test_test_allow_untested_skips_foreign_rules_without_tests(cli: Cli) -> None:
+    cloud = str(DATA / "sigma" / "rules" / "cloud")
+    assert cli("rules", "test", "--no-builtin-rules", cloud)[0] == 1
+    code, out, _ = cli("rules", "test", "--no-builtin-rules", "--allow-untested", cloud)
+    assert code == 0
+    assert "0 rules, 0 examples, 0 failures (45 without tests skipped)" in out

@@ -432,3 +432,9 @@ def test_ruleset_compiles_each_condition_once() -> None:
     rules = ruleset("sel: {a: 1}\ncondition: sel")
     records = [{"record.type": "thing", "a": i % 3} for i in range(30)]
     assert len(list(rules.evaluate(records))) == 10
+
+
+def test_keywords_skip_bookkeeping_fields() -> None:
+    rule = "keywords: [cloudtrail]\ncondition: keywords"
+    assert not holds(rule, {"source.file": "/logs/cloudtrail.json", "record.key": "cloudtrail:1"})
+    assert holds(rule, {"message": "CloudTrail stopped"})

@@ -47,6 +47,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     testing = sub.add_parser("test", help="run the match/nomatch examples every rule ships")
     common(testing)
     testing.add_argument("packs", nargs="*", metavar="PACK", help="pack names or paths (default: all packs)")
+    testing.add_argument(
+        "--allow-untested",
+        action="store_true",
+        help="skip rules with no tests: section (foreign packs such as SigmaHQ's)",
+    )
     testing.set_defaults(handler=run_test)
 
     check = sub.add_parser("check", help="sigma check (offline validators) plus xposture's lints")
@@ -143,11 +148,12 @@ def _report_load_errors(args: argparse.Namespace, ruleset: RuleSet) -> None:
 
 def run_test(args: argparse.Namespace) -> int:
     ruleset = RuleSet.load(rule_paths(args, args.packs))
-    report = run_rule_tests(ruleset)
+    report = run_rule_tests(ruleset, allow_untested=args.allow_untested)
     lines = [f"rule error: {err}" for err in ruleset.errors]
     lines += [f"FAIL {failure}" for failure in report.failures]
     failed = len(ruleset.errors) + len(report.failures)
-    lines.append(f"{report.rules} rules, {report.cases} examples, {failed} failures")
+    skipped = f" ({report.untested} without tests skipped)" if report.untested else ""
+    lines.append(f"{report.rules} rules, {report.cases} examples, {failed} failures{skipped}")
     write_output("\n".join(lines) + "\n", args.output)
     return EXIT_FINDINGS if failed else EXIT_OK
 

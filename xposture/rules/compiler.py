@@ -210,12 +210,16 @@ def _exists_leaf(field: str, wanted: bool) -> Predicate:
     return lambda r: r.get(field) in (None, [])
 
 
+BOOKKEEPING_PREFIXES = ("record.", "source.")
+"""Fields keyword searches skip: where the evidence came from is not what was observed."""
+
+
 def _keyword_leaf(test: V.ValueTest) -> Predicate:
-    """A field-less value matches when any value of any field (list elements included) matches."""
+    """A field-less value matches when any value of any observed field (list elements included) matches."""
 
     def leaf(record: Record) -> bool:
-        for value in record.values():
-            if value is None:
+        for name, value in record.items():
+            if value is None or name.startswith(BOOKKEEPING_PREFIXES):
                 continue
             if value.__class__ is list:
                 for item in value:  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ import datetime as dt
 import operator
 import statistics
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sigma.correlations import (
@@ -80,9 +80,13 @@ class _Event:
     record: Record
 
 
+Groups = dict[tuple[Any, ...], list[_Event]]
+"""One run's records per group (the ``group-by`` values) of one correlation rule."""
+
+
 @dataclass
 class Tracker:
-    """State of one correlation rule during one ``evaluate`` run."""
+    """One correlation rule, ready to evaluate; the per-run state lives in a ``Groups`` mapping."""
 
     rule: Rule
     sigma: SigmaCorrelationRule
@@ -90,7 +94,6 @@ class Tracker:
     group_by: list[str]
     aliases: dict[str, dict[str, str]]
     timespan_s: int
-    groups: dict[tuple[Any, ...], list[_Event]] = field(default_factory=dict)
 
     @classmethod
     def create(cls, sigma: SigmaCorrelationRule, rule: Rule) -> Tracker:
@@ -117,23 +120,20 @@ class Tracker:
             timespan_s=int(sigma.timespan.seconds),
         )
 
-    def reset(self) -> None:
-        self.groups = {}
-
     def _value(self, reference: str, name: str, record: Record) -> FieldValue:
         mapping = self.aliases.get(name)
         return record.get(mapping.get(reference, name) if mapping else name)
 
-    def add(self, reference: str, record: Record) -> None:
-        """Remember that the referenced rule ``reference`` matched ``record``."""
+    def add(self, groups: Groups, reference: str, record: Record) -> None:
+        """Remember in ``groups`` (one run's state) that the referenced rule ``reference`` matched ``record``."""
         key = tuple(_hashable(self._value(reference, name, record)) for name in self.group_by)
-        self.groups.setdefault(key, []).append(_Event(record_time(record), reference, record))
+        groups.setdefault(key, []).append(_Event(record_time(record), reference, record))
 
     # -- evaluation ----------------------------------------------------------------------------
 
-    def results(self) -> Iterator[Record]:
+    def results(self, groups: Groups) -> Iterator[Record]:
         """One synthesized record per group whose condition holds in some window."""
-        for key, events in self.groups.items():
+        for key, events in groups.items():
             window = self._best_window(events)
             if window is not None:
                 yield self._synthesize(key, *window)

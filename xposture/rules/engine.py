@@ -233,8 +233,7 @@ class RuleSet:
 
     def evaluate(self, records: Iterable[Record]) -> Iterator[Match]:
         """Yield a ``Match`` for every (rule, record) that holds, then the correlation matches at the end."""
-        for tracker in self._trackers:
-            tracker.reset()
+        runs: dict[int, C.Groups] = {id(t): {} for t in self._trackers}
         groups = self._groups
         for record in records:
             key = (record.get(TYPE), record.get(PRODUCT_FIELD), record.get(SERVICE_FIELD))
@@ -248,9 +247,9 @@ class RuleSet:
                     if entry.output:
                         yield Match(entry.rule, record)
                     for tracker, reference in entry.feeds:
-                        tracker.add(reference, record)
+                        tracker.add(runs[id(tracker)], reference, record)
         for tracker in self._trackers:
-            for synthesized in tracker.results():
+            for synthesized in tracker.results(runs[id(tracker)]):
                 yield Match(tracker.rule, synthesized)
 
     def check(self, record: Record) -> list[Rule]:
