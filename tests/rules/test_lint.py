@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.conftest import DATA, REPO
-from xposture.rules.lint import DOWNLOADING_VALIDATORS, lint, sigma_validators
+from xposture.rules.lint import DOWNLOADING_VALIDATORS, lint, sigma_validators, yaml_traps
 from xposture.rules.taxonomy import find_taxonomy, parse_taxonomy
 
 LINT = DATA / "rules" / "lint" / "pack"
@@ -85,3 +89,21 @@ def test_offline_validators_only() -> None:
 def test_sigmahq_sample_has_no_error_level_issue() -> None:
     issues = lint([DATA / "sigma" / "rules"], find_taxonomy())
     assert [i for i in issues if i.severity == "error"] == []
+
+
+def test_modifiers_that_cannot_hold_on_the_documented_type() -> None:
+    messages = _codes(LINT / "modifier_types.yml")["modifier-type"]
+    assert any("'flow.protocol' is str" in m and "|gt" in m for m in messages)
+    assert any("'flow.bytes' is int" in m and "|cidr" in m for m in messages)
+    assert "modifier-type" not in _codes(LINT / "clean_rule.yml")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=400))
+def test_lints_never_raise_on_arbitrary_files(text: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fuzz.yml"
+        path.write_text(text, encoding="utf-8")
+        yaml_traps(path)
+        lint([path], find_taxonomy(TAXONOMY_ROOT))
+        parse_taxonomy([path])

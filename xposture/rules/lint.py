@@ -10,7 +10,9 @@ lint checks ATT&CK ids by shape instead. Our lints:
   unquoted versions such as ``1.10`` (read as the float 1.1);
 - custom attributes other than ``remediation``, ``rationale`` and ``tests``;
 - for our own packs (``product: xposture``): fields (detection, ``fields:``,
-  test records) not listed in the taxonomy for the rule's record type, the
+  test records) not listed in the taxonomy for the rule's record type,
+  modifiers that cannot hold on a field's documented type (``|gt`` on text,
+  ``|cidr`` on numbers), the
   ``<pack>.<what_is_wrong>`` name, a uuid ``id``, a ``level``, a
   ``remediation`` and framework tags of the documented shapes.
 """
@@ -27,6 +29,7 @@ from typing import Any
 import yaml
 from sigma.collection import SigmaCollection
 from sigma.exceptions import SigmaError
+from sigma.modifiers import modifier_mapping
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule, SigmaRuleBase
 from sigma.types import SigmaFieldReference
 from sigma.validation import SigmaValidator
@@ -61,6 +64,10 @@ OTHER_SIGMA_NAMESPACES = frozenset({"car", "d3fend", "detection", "stp", "tlp"})
 _NAME = re.compile(r"[a-z0-9_]+\.[a-z0-9_]+(\.[a-z0-9_]+)*")
 _COMPARE_KEYS = re.compile(r".*\|(gt|gte|lt|lte|neq)(\|.*)?$")
 _DATE_KEYS = frozenset({"date", "modified"})
+_MODIFIER_NAMES = {key: cls.__name__ for key, cls in modifier_mapping.items()}
+NUMERIC_MODIFIERS = frozenset({"gt", "gte", "lt", "lte"})
+NUMERIC_TYPES = frozenset({"int", "float", "list[int]", "list[float]"})
+TEXT_TYPES = frozenset({"str", "list[str]"})
 
 
 @dataclass(frozen=True)
@@ -266,15 +273,47 @@ def _sigma_rule(rule: Rule) -> SigmaRuleBase | None:
 
 
 def _detection_fields(detection: SigmaDetection | SigmaDetectionItem) -> Iterator[str]:
-    if isinstance(detection, SigmaDetectionItem):
-        if detection.field:
-            yield detection.field
-        for value in detection.value:
+    for item in _items(detection):
+        if item.field:
+            yield item.field
+        for value in item.value:
             if isinstance(value, SigmaFieldReference):
                 yield value.field
+
+
+def _modifier_issues(rule: Rule, taxonomy: Taxonomy, file: str) -> list[LintIssue]:
+    """Modifiers that can never hold on the field's documented value type (``|gt`` on text, ``|cidr`` on numbers)."""
+    source = _sigma_rule(rule)
+    if not isinstance(source, SigmaRule):
+        return []
+    issues = []
+    for detection in source.detection.detections.values():
+        for item in _items(detection):
+            if item.field is None:
+                continue
+            kind = taxonomy.value_type(rule.record_type, item.field)
+            names = {m.__name__ for m in item.modifiers}
+            used = {key for key, cls in _MODIFIER_NAMES.items() if cls in names}
+            if kind is None:
+                continue
+            if used & NUMERIC_MODIFIERS and kind not in NUMERIC_TYPES:
+                message = f"'{item.field}' is {kind} in the taxonomy: |{'|'.join(sorted(used & NUMERIC_MODIFIERS))} never holds"
+                issues.append(LintIssue(file, rule.name, "error", "modifier-type", message))
+            if used & {"cidr", "re", "contains", "startswith", "endswith"} and kind in {"bool", "list[bool]"}:
+                message = f"'{item.field}' is {kind} in the taxonomy: |{'|'.join(sorted(used))} makes no sense"
+                issues.append(LintIssue(file, rule.name, "warning", "modifier-type", message))
+            if "cidr" in used and kind not in TEXT_TYPES:
+                message = f"'{item.field}' is {kind} in the taxonomy: |cidr needs address text"
+                issues.append(LintIssue(file, rule.name, "error", "modifier-type", message))
+    return issues
+
+
+def _items(detection: SigmaDetection | SigmaDetectionItem) -> Iterator[SigmaDetectionItem]:
+    if isinstance(detection, SigmaDetectionItem):
+        yield detection
         return
     for item in detection.detection_items:
-        yield from _detection_fields(item)
+        yield from _items(item)
 
 
 def _taxonomy_issues(rule: Rule, taxonomy: Taxonomy, file: str) -> list[LintIssue]:
@@ -282,7 +321,7 @@ def _taxonomy_issues(rule: Rule, taxonomy: Taxonomy, file: str) -> list[LintIssu
         return [
             LintIssue(file, rule.name, "error", "taxonomy", f"record type '{rule.record_type}' is not in the taxonomy")
         ]
-    return [
+    return _modifier_issues(rule, taxonomy, file) + [
         LintIssue(
             file, rule.name, "error", "taxonomy", f"field '{name}' ({where}) is not listed for {rule.record_type}"
         )

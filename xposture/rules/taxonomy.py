@@ -21,6 +21,7 @@ class Taxonomy:
     """Field names per record type, plus the fields every record may carry and ``.*`` family patterns."""
 
     types: dict[str, set[str]] = field(default_factory=dict)
+    value_types: dict[str, dict[str, str]] = field(default_factory=dict)
     sources: list[Path] = field(default_factory=list)
 
     def known(self, record_type: str, name: str) -> bool:
@@ -35,6 +36,14 @@ class Taxonomy:
 
     def has_type(self, record_type: str) -> bool:
         return record_type in self.types
+
+    def value_type(self, record_type: str, name: str) -> str | None:
+        """The listed value type (``str``, ``int``, ``list[str]``...) of a field, when listed by its exact name."""
+        for group in (record_type, EVERY_RECORD):
+            found = self.value_types.get(group, {}).get(name)
+            if found:
+                return found
+        return None
 
 
 def parse_taxonomy(paths: list[Path]) -> Taxonomy:
@@ -56,10 +65,13 @@ def parse_taxonomy(paths: list[Path]) -> Taxonomy:
             row = _ROW.match(line.strip())
             if current is None or not row:
                 continue
-            first = row.group(1).split("|")[0].strip().strip("`")
+            cells = [cell.strip().strip("`") for cell in row.group(1).split("|")]
+            first = cells[0]
             if not first or first == "field" or set(first) <= {"-", ":", " "}:
                 continue
             taxonomy.types[current].add(first)
+            if len(cells) > 1 and cells[1]:
+                taxonomy.value_types.setdefault(current, {})[first] = cells[1]
     return taxonomy
 
 
