@@ -181,11 +181,12 @@ def _rules_text(seed: int) -> str:
     for i in range(12):
         field = rng.choice(FIELDS)
         other = rng.choice(FIELDS)
-        values = rng.sample(WORDS, rng.randint(1, 3))
         modifier = rng.choice(["", "", "|contains", "|startswith", "|endswith", "|cased", "|contains|cased", "|re"])
+        pool: list[object] = list(WORDS) + ([1, 2, 0.5, True, False] if modifier == "" else [])
+        values = rng.sample(pool, rng.randint(1, 3))
         condition = rng.choice(["s", "s and not t", "s or t", "not t", "s and t"])
         if modifier == "|re":
-            values = [re.escape(v) for v in values]
+            values = [re.escape(str(v)) for v in values]
         docs.append(
             f"title: r{i}\nid: 5f0e4f4e-0000-4000-8000-{i:012d}\nlogsource: {{category: thing}}\n"
             f"detection:\n  s:\n    {field}{modifier}: {json.dumps(values)}\n  t:\n    {other}: {json.dumps(rng.choice(WORDS))}\n"
@@ -194,16 +195,17 @@ def _rules_text(seed: int) -> str:
     return "---\n".join(docs)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     records=st.lists(
         st.dictionaries(
             st.sampled_from(FIELDS),
             st.one_of(
-                st.sampled_from(WORDS),
-                st.lists(st.sampled_from(WORDS), max_size=3),
+                st.sampled_from([*WORDS, "01", "1.0", " 1", "2e0", "TRUE", "false", "0.50"]),
+                st.lists(st.sampled_from([*WORDS, "01", "true"]), max_size=3),
                 st.integers(0, 2),
+                st.sampled_from([1.0, 0.5, True, False]),
                 st.none(),
             ),
         ),

@@ -399,7 +399,7 @@ class _Compiler:
                     if ops is not None:
                         ops.append(self._shape_op(shape))
             else:
-                anchor_values = None
+                anchor_values = _scalar_anchor(value, anchor_values)
                 ops = None
                 tests.extend(self._tests(value, keyword=False))
         if exact:
@@ -495,6 +495,21 @@ class _Compiler:
             else:
                 pieces.append(part)
         return SigmaRegularExpression("".join(pieces), value.flags)
+
+
+def _scalar_anchor(value: SigmaType, found: set[str] | None) -> set[str] | None:
+    """Add the index keys of a boolean or number value (as ``text_of`` writes matching record values), or give up.
+
+    A boolean matches ``true``/``false`` in any case and 1/0; a number matches
+    numbers and numeric text, which the index looks up in canonical form.
+    """
+    if found is None or isinstance(value, SigmaTimestampPart):
+        return None
+    if isinstance(value, SigmaBool):
+        return found | ({"true", "1"} if value.boolean else {"false", "0"})
+    if isinstance(value, SigmaNumber):
+        return found | {V.text_of(value.number) or ""}
+    return None
 
 
 def _as_contains(value: SigmaString) -> SigmaString:

@@ -26,7 +26,7 @@ from xposture.rules.compiler import CompileError, Predicate, compile_rule
 from xposture.rules.loader import error_text, load_files, rule_label
 from xposture.rules.model import Match, Rule
 from xposture.rules.routing import PRODUCT_FIELD, SERVICE_FIELD, narrows, record_type_for
-from xposture.rules.values import text_of
+from xposture.rules.values import number_of, text_of
 
 
 @dataclass(slots=True)
@@ -43,7 +43,13 @@ class _Entry:
 
 
 class _Group:
-    """The rules one kind of record is checked against: unanchored ones and a per-field anchor index."""
+    """The rules one kind of record is checked against: unanchored ones and a per-field anchor index.
+
+    Index keys are lower-cased value texts. A field whose keys include numbers
+    is also looked up with numeric text in canonical form (``"0502"`` and
+    ``"502.0"`` find the rules anchored on ``502``), since number tests match
+    numeric text.
+    """
 
     __slots__ = ("entries", "index", "size", "unanchored")
 
@@ -59,31 +65,41 @@ class _Group:
             table = by_field.setdefault(anchor[0], {})
             for value in anchor[1]:
                 table.setdefault(value, []).append(e.position)
-        self.index = tuple((f, {v: tuple(p) for v, p in t.items()}) for f, t in by_field.items())
+        self.index = tuple(
+            (f, {v: tuple(p) for v, p in t.items()}, any(number_of(v) is not None for v in t))
+            for f, t in by_field.items()
+        )
 
     def candidates(self, record: Record) -> list[int]:
         """Rule positions to check for this record, in rule order."""
         found = list(self.unanchored)
         sources = 1 if found else 0
-        for field, table in self.index:
+        for field, table, numeric in self.index:
             value = record.get(field)
             if value is None:
                 continue
-            if value.__class__ is str:
+            if value.__class__ is str and not numeric:
                 hit = table.get(value.lower())  # type: ignore[union-attr]
                 if hit:
                     found.extend(hit)
                     sources += 1
-            else:
-                items = value if isinstance(value, list) else [value]
-                for item in items:
-                    text = text_of(item)
-                    if text is None:
-                        continue
-                    hit = table.get(text.lower())
-                    if hit:
-                        found.extend(hit)
-                        sources += 2
+                continue
+            for item in value if isinstance(value, list) else (value,):
+                text = text_of(item)
+                if text is None:
+                    continue
+                hit = table.get(text.lower())
+                if hit:
+                    found.extend(hit)
+                    sources += 2
+                if numeric and item.__class__ is str:
+                    number = number_of(item)
+                    canonical = text_of(number) if number is not None else None
+                    if canonical is not None and canonical != text:
+                        hit = table.get(canonical)
+                        if hit:
+                            found.extend(hit)
+                            sources += 2
         if sources > 1:
             return sorted(set(found))
         return found
