@@ -317,3 +317,30 @@ def test_inline_predicates_agree_with_the_closure_reference(seed: int, records: 
         reference = compile_rule(rule, inline=False).predicate  # type: ignore[arg-type]
         for record in records:
             assert inline(record) is reference(record), (rule.title, record)  # type: ignore[arg-type]
+
+
+def test_nested_conditions_compile_and_too_deep_ones_are_reported() -> None:
+    def text(depth: int) -> str:
+        condition = "(" * depth + "a" + " or b)" * depth
+        return (
+            "title: deep\nid: 5f0e4f4e-0000-4000-8000-0000000000e1\nlogsource: {category: thing}\n"
+            f"detection:\n  a: {{x: 1}}\n  b: {{y: 2}}\n  condition: '{condition}'\n"
+        )
+
+    rules = RuleSet.loads(text(12))
+    assert not rules.errors
+    assert rules.check({"record.type": "thing", "y": 2})
+    assert not rules.check({"record.type": "thing", "y": 3})
+    too_deep = RuleSet.loads(text(300))  # pySigma's parser recursion gives up: reported, not raised
+    assert not too_deep.rules
+    assert "RecursionError" in str(too_deep.errors[0])
+
+
+def test_inline_source_falls_back_to_closures_beyond_the_python_parser() -> None:
+    from xposture.rules.compiler import _Compiler, _Part
+
+    compiler = _Compiler({})
+    part = _Part(lambda r: r.get("x") == 1, None, "(" * 500 + "True" + ")" * 500)
+    predicate = compiler.generate(part, "deep")
+    assert predicate({"x": 1}) is True
+    assert predicate({"x": 2}) is False

@@ -300,8 +300,11 @@ class _Compiler:
         return _Part(pred, anchor, "(" + f" {op} ".join(self.source(p) for p in parts) + ")")
 
     def generate(self, part: _Part, label: str) -> Predicate:
-        """Compile the part's source once into a function of the record."""
-        code = compile(f"lambda r: {self.source(part)}", f"<rule {label}>", "eval")
+        """Compile the part's source once into a function of the record (the closures if Python's parser balks)."""
+        try:
+            code = compile(f"lambda r: {self.source(part)}", f"<rule {label}>", "eval")
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            return part.pred  # nesting deeper than the parser allows: same semantics, one call per node
         predicate: Predicate = eval(code, self.namespace)  # noqa: S307 - source holds generated names only
         return predicate
 
