@@ -252,15 +252,17 @@ def _check_document(
 
 def _gcb(path: Path, index: int, obj: Mapping[str, Any], trust: Trust) -> Verdict | None:
     """Google Cloud Build provenance export: KMS-signed DSSE plus the image digest it should cover."""
-    image = str(obj.get("image_summary", {}).get("digest", ""))
-    for entry in obj.get("provenance_summary", {}).get("provenance", []) or []:
+    summary = _mapping(obj.get("image_summary"))
+    image = str(summary.get("digest") or "")
+    provenance = _mapping(obj.get("provenance_summary")).get("provenance")
+    for entry in provenance if isinstance(provenance, list) else []:
         if not isinstance(entry, Mapping) or not is_envelope(entry.get("envelope")):
             continue
         envelope = parse_envelope(entry["envelope"], file=str(path))
         verdict = Verdict(path, "gcb_provenance", index, signed=bool(envelope.signatures))
         verdict.statement = statement_from_envelope(envelope)
         verify_keyed(envelope, trust.keys, verdict)
-        unsigned_copy = entry.get("build", {}).get("intotoStatement")
+        unsigned_copy = _mapping(entry.get("build")).get("intotoStatement")
         if isinstance(unsigned_copy, Mapping) and verdict.statement is not None:
             signed_subjects = verdict.statement.get("subject")
             if unsigned_copy.get("subject") != signed_subjects:
@@ -268,7 +270,7 @@ def _gcb(path: Path, index: int, obj: Mapping[str, Any], trust: Trust) -> Verdic
         if image and verdict.statement is not None:
             alg, _, value = image.partition(":")
             digests = read_statement(verdict.statement).subject_digests
-            verdict.fields["attestation.artifact"] = str(obj.get("image_summary", {}).get("fully_qualified_digest", ""))
+            verdict.fields["attestation.artifact"] = str(summary.get("fully_qualified_digest") or "")
             verdict.fields["attestation.artifact_digest"] = image
             match = f"{alg}:{value}" in digests
             verdict.fields["attestation.digest_match"] = match
@@ -348,6 +350,10 @@ def _peek(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError, RecursionError):
         return None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _guess_type(obj: Mapping[str, Any]) -> str:
