@@ -126,8 +126,10 @@ def verify_keyed(envelope: Envelope, keys: Sequence[NamedKey], verdict: Verdict)
     if not tried:
         verdict.gap("no_trusted_key", "no trusted public key configured for this keyed signature")
     else:
+        # Like ``cosign verify --key``: with trusted keys given, a signature none of them verifies is a
+        # failure - the payload was altered or someone else signed it; either way it must not be trusted.
         ids = ", ".join(sorted({s.keyid or "(empty keyid)" for s in envelope.signatures}))
-        verdict.gap("no_trusted_key", f"no trusted key verifies the signature (keyid {ids})")
+        verdict.fail("signature_invalid", f"no trusted key verifies the signature (keyid {ids}): altered or foreign")
     return False
 
 
