@@ -35,14 +35,19 @@ def floor_device(ip: str, vendor: str, model: str, firmware: str) -> Record:
     )
 
 
-def collect(attestations: list[Path], inventory: Inventory | None = None) -> tuple[list[Record], ScanContext]:
+KEYS = [str(CRAFTED / "keys" / "acme-release.pub"), str(CRAFTED / "keys" / "other-signer.pub")]
+
+
+def collect(
+    attestations: list[Path], inventory: Inventory | None = None, keys: list[str] = KEYS
+) -> tuple[list[Record], ScanContext]:
     ctx = ScanContext(policy=FULL_POLICY, inventory=inventory)
     hbom = SourceConfig("hbom", {"paths": [str(CRAFTED / "hbom_clean.cdx.json")], "today": "2026-11-29"}, Path("."))
     att = SourceConfig(
         "attestation",
         {
             "paths": [str(p) for p in attestations],
-            "keys": [str(CRAFTED / "keys" / "acme-release.pub"), str(CRAFTED / "keys" / "other-signer.pub")],
+            "keys": keys,
             "artifacts": [str(CRAFTED / "firmware" / "plc-fw-2.9.2.bin")],
         },
         Path("."),
@@ -106,7 +111,7 @@ def test_every_attestation_and_link_rule_fires_on_crafted_data() -> None:
     records, _ = collect([CRAFTED / "attestations"])
     site = Site(name="fab1", assets=[DeclaredAsset(name="plc-5", ip="10.10.1.9", firmware_sbom="hbom_clean.cdx.json")])
     gcb = SHARED / "slsa" / "gcb_v0.3_gcloud-container-github.json"  # KMS-signed, no key given: unverifiable
-    more, _ = collect([CRAFTED / "attestations" / "unsigned.statement.json", gcb], Inventory(sites=[site]))
+    more, _ = collect([CRAFTED / "attestations" / "unsigned.statement.json", gcb], Inventory(sites=[site]), keys=[])
     names = {m.rule.name for m in RuleSet.load([PACK]).evaluate(records + more)}
     assert {
         "silicon.attestation_verification_failed",
