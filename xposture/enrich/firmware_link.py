@@ -150,7 +150,13 @@ def _devices(records: Iterable[Record], inventory: Any) -> list[Device]:
         known = found.get(asset)
         if known is None:
             found[asset] = Device(
-                asset, vendor, model, firmware, _s(record.get("asset.ip")), _s(record.get("asset.name")), _s(record.get("site"))
+                asset,
+                vendor,
+                model,
+                firmware,
+                _s(record.get("asset.ip")),
+                _s(record.get("asset.name")),
+                _s(record.get("site")),
             )
         else:
             known.vendor, known.model = known.vendor or vendor, known.model or model
@@ -219,7 +225,9 @@ def _links(devices: list[Device], firmware: list[Firmware], vulns: Mapping[str, 
         if match is not None:
             fields.update(_firmware_fields(device, match, vulns))
         else:
-            fields["link.summary"] = f"{_who(device)} runs firmware {device.firmware or '(unknown)'}: no firmware BOM linked"
+            fields["link.summary"] = (
+                f"{_who(device)} runs firmware {device.firmware or '(unknown)'}: no firmware BOM linked"
+            )
         yield make_record(
             "firmware_link",
             asset_id=device.asset_id,

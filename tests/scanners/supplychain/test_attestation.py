@@ -16,7 +16,10 @@ from xposture.model import Record
 from xposture.scanners.base import ScanContext, SourceConfig
 from xposture.scanners.supplychain.attestation import AttestationScanner, Trust, check_file
 
-ROOTS = [str(SHARED / "sigstore" / "trusted_root_production.json"), str(SHARED / "sigstore" / "trusted_root_staging.json")]
+ROOTS = [
+    str(SHARED / "sigstore" / "trusted_root_production.json"),
+    str(SHARED / "sigstore" / "trusted_root_staging.json"),
+]
 FIRMWARE = CRAFTED / "firmware" / "plc-fw-2.9.2.bin"
 
 

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from cryptography.x509.verification import Criticality, ExtensionPolicy, PolicyBuilder, Store, VerificationError
 from securesystemslib.exceptions import UnverifiedSignatureError
 from securesystemslib.exceptions import VerificationError as SslibVerificationError
-from securesystemslib.signer import Signature, SSlibKey
+from securesystemslib.signer import Signature, SSlibKey  # type: ignore[attr-defined]
 
 from xposture.errors import InputError
 from xposture.scanners.supplychain.attest_verdict import Verdict
@@ -97,11 +97,12 @@ def load_public_keys(paths: Sequence[Path]) -> list[NamedKey]:
         except OSError as exc:
             raise InputError(f"cannot read key: {exc.strerror or exc}", file=str(path)) from exc
         try:
-            if b"BEGIN CERTIFICATE" in data:
-                public = x509.load_pem_x509_certificate(data).public_key()
-            else:
-                public = load_pem_public_key(data)
-            keys.append(NamedKey(path.name, SSlibKey.from_crypto(public)))  # type: ignore[arg-type]
+            public: Any = (
+                x509.load_pem_x509_certificate(data).public_key()
+                if b"BEGIN CERTIFICATE" in data
+                else load_pem_public_key(data)
+            )
+            keys.append(NamedKey(path.name, SSlibKey.from_crypto(public)))
         except (ValueError, TypeError) as exc:
             raise InputError(f"not a supported PEM public key: {exc}", file=str(path)) from exc
     return keys
@@ -230,8 +231,12 @@ def verify_fulcio_envelope(envelope: Envelope, fulcio_roots: Sequence[x509.Certi
 
 
 def _chain(cert: x509.Certificate, roots: Sequence[x509.Certificate], at: dt.datetime) -> None:
-    ca_policy = ExtensionPolicy.webpki_defaults_ca().may_be_present(x509.ExtendedKeyUsage, Criticality.NON_CRITICAL, None)
-    ee_policy = ExtensionPolicy.webpki_defaults_ee().may_be_present(x509.ExtendedKeyUsage, Criticality.NON_CRITICAL, None)
+    ca_policy = ExtensionPolicy.webpki_defaults_ca().may_be_present(
+        x509.ExtendedKeyUsage, Criticality.NON_CRITICAL, None
+    )
+    ee_policy = ExtensionPolicy.webpki_defaults_ee().may_be_present(
+        x509.ExtendedKeyUsage, Criticality.NON_CRITICAL, None
+    )
     verifier = (
         PolicyBuilder()
         .store(Store(list(roots)))

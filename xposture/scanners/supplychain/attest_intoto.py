@@ -156,7 +156,9 @@ def verify_link(path: Path, keys: dict[str, dict[str, Any]], verdict: Verdict) -
 
 
 def _subjects(names: list[str], digests: list[str]) -> list[dict[str, Any]]:
-    return [{"name": n, "digest": {d.split(":", 1)[0]: d.split(":", 1)[1]}} for n, d in zip(names, digests, strict=True)]
+    return [
+        {"name": n, "digest": {d.split(":", 1)[0]: d.split(":", 1)[1]}} for n, d in zip(names, digests, strict=True)
+    ]
 
 
 def _keyid(signature: Any) -> str:

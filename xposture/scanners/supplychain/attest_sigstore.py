@@ -81,9 +81,7 @@ def is_bundle(obj: Any) -> bool:
     return "sigstore.bundle" in str(obj.get("mediaType", "")) or "verificationMaterial" in obj
 
 
-def verify_bundle(
-    raw: bytes, artifact: bytes | None, roots: Sequence[TrustRoot], verdict: Verdict
-) -> Envelope | None:
+def verify_bundle(raw: bytes, artifact: bytes | None, roots: Sequence[TrustRoot], verdict: Verdict) -> Envelope | None:
     """Check one bundle; returns its DSSE envelope (if any) so the caller can read the statement."""
     verdict.signed = True
     try:

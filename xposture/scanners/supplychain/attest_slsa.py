@@ -192,7 +192,9 @@ def apply_policy(prov: Provenance, verdict: Verdict, policy: Mapping[str, Any], 
         ok = _signer_allowed(verdict.signer, verdict.signer_issuer, verdict.key_id, signers)
         out["attestation.signer_allowed"] = ok
         if not ok:
-            verdict.violate("signer_not_allowed", f"signer {verdict.signer or verdict.key_id or '(unknown)'} not required")
+            verdict.violate(
+                "signer_not_allowed", f"signer {verdict.signer or verdict.key_id or '(unknown)'} not required"
+            )
 
 
 def slsa_level(prov: Provenance, verdict: Verdict, builders: Mapping[str, int]) -> int:

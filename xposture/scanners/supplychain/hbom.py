@@ -93,19 +93,21 @@ def document_records(doc: HwDocument, policy: HwPolicy, scanner: str, *, site: s
         layer=Layer.SUPPLY_CHAIN,
         scanner=scanner,
         fields=asset_fields
-        | _nonempty({
-            "hbom.format": doc.format,
-            "hbom.spec_version": doc.spec_version,
-            "hbom.serial_number": doc.serial_number,
-            "hbom.subject": doc.subject_name,
-            "hbom.subject_version": doc.subject_version,
-            "hbom.devices": devices,
-            "hbom.firmware": len(doc.components) - devices,
-            "hbom.software_components": doc.software_components,
-            "hbom.declarations": len(doc.evidence),
-            "hbom.malware_scan_evidence": any(w in evidence for w in MALWARE_WORDS),
-            "hbom.vulnerability_scan_evidence": any(w in evidence for w in VULN_WORDS),
-        })
+        | _nonempty(
+            {
+                "hbom.format": doc.format,
+                "hbom.spec_version": doc.spec_version,
+                "hbom.serial_number": doc.serial_number,
+                "hbom.subject": doc.subject_name,
+                "hbom.subject_version": doc.subject_version,
+                "hbom.devices": devices,
+                "hbom.firmware": len(doc.components) - devices,
+                "hbom.software_components": doc.software_components,
+                "hbom.declarations": len(doc.evidence),
+                "hbom.malware_scan_evidence": any(w in evidence for w in MALWARE_WORDS),
+                "hbom.vulnerability_scan_evidence": any(w in evidence for w in VULN_WORDS),
+            }
+        )
         | ({"site": site} if site else {}),
         file=str(doc.path),
     )

@@ -124,7 +124,9 @@ class HwPolicy:
             allowed_countries=frozenset(country_code(str(c)) for c in allowed) if isinstance(allowed, list) else None,
             denied_countries=frozenset(country_code(str(c)) for c in policy.get("denied_origin_countries") or []),
             distributors=distributors,
-            horizon_months=int(horizon) if isinstance(horizon, (int, float)) and not isinstance(horizon, bool) else None,
+            horizon_months=int(horizon)
+            if isinstance(horizon, (int, float)) and not isinstance(horizon, bool)
+            else None,
             require_eccn=bool(export.get("require_eccn", False)) if isinstance(export, Mapping) else False,
             eccn_types=tuple(export.get("types", ("device",))) if isinstance(export, Mapping) else ("device",),
             restricted_eccns=tuple(str(e).upper() for e in export.get("restricted_eccns", []))
@@ -146,9 +148,7 @@ def lifecycle(text: str) -> str:
     return LIFECYCLE_ALIASES.get(re.sub(r"[^a-z]", "", text.lower()), "unknown")
 
 
-def derive(
-    comp: HwComponent, policy: HwPolicy, all_components: Mapping[str, HwComponent]
-) -> dict[str, FieldValue]:
+def derive(comp: HwComponent, policy: HwPolicy, all_components: Mapping[str, HwComponent]) -> dict[str, FieldValue]:
     """Every derived ``hw.*`` field for one component."""
     out: dict[str, FieldValue] = {}
     attrs = comp.attributes

@@ -33,7 +33,7 @@ def _dataset() -> tuple[tuple[tuple[str, ...], str, tuple[tuple[str, str, dt.dat
     raw: dict[str, Any] = json.loads(files("xposture.scanners.supplychain").joinpath("data", DATA_FILE).read_text())
     products = []
     for product in raw["products"]:
-        cycles = []
+        cycles: list[tuple[str, str, dt.date]] = []
         for cycle in product["cycles"]:
             day = dt.date.fromisoformat(cycle["eol"])
             cycles.extend((match, cycle["cycle"], day) for match in cycle["match"])

@@ -20,7 +20,9 @@ FIRMWARE = HERE / "firmware" / "plc-fw-2.9.2.bin"
 BUILDER = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@refs/tags/v2.0.0"
 
 
-def statement(digest: str, builder: str = BUILDER, repo: str = "https://github.com/acme/plc-firmware", extra: dict | None = None) -> dict:
+def statement(
+    digest: str, builder: str = BUILDER, repo: str = "https://github.com/acme/plc-firmware", extra: dict | None = None
+) -> dict:
     params = {"workflow": {"ref": "refs/tags/v2.9.2", "repository": repo, "path": ".github/workflows/release.yml"}}
     params.update(extra or {})
     return {
@@ -31,9 +33,17 @@ def statement(digest: str, builder: str = BUILDER, repo: str = "https://github.c
             "buildDefinition": {
                 "buildType": "https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1",
                 "externalParameters": params,
-                "resolvedDependencies": [{"uri": f"git+{repo}@refs/tags/v2.9.2", "digest": {"gitCommit": "9f1c2d3e4b5a69788796a5b4c3d2e1f0a9b8c7d6"}}],
+                "resolvedDependencies": [
+                    {
+                        "uri": f"git+{repo}@refs/tags/v2.9.2",
+                        "digest": {"gitCommit": "9f1c2d3e4b5a69788796a5b4c3d2e1f0a9b8c7d6"},
+                    }
+                ],
             },
-            "runDetails": {"builder": {"id": builder}, "metadata": {"invocationId": "https://github.com/acme/plc-firmware/actions/runs/1"}},
+            "runDetails": {
+                "builder": {"id": builder},
+                "metadata": {"invocationId": "https://github.com/acme/plc-firmware/actions/runs/1"},
+            },
         },
     }
 
@@ -49,7 +59,13 @@ def envelope(stmt: dict, key: ec.EllipticCurvePrivateKey, tamper: bool = False) 
     sig = key.sign(pae(ptype, payload), ec.ECDSA(hashes.SHA256()))
     if tamper:
         payload = payload.replace(b"v2.9.2", b"v2.9.3")
-    return json.dumps({"payloadType": ptype, "payload": base64.b64encode(payload).decode(), "signatures": [{"keyid": "", "sig": base64.b64encode(sig).decode()}]})
+    return json.dumps(
+        {
+            "payloadType": ptype,
+            "payload": base64.b64encode(payload).decode(),
+            "signatures": [{"keyid": "", "sig": base64.b64encode(sig).decode()}],
+        }
+    )
 
 
 def main() -> None:
@@ -67,8 +83,12 @@ def main() -> None:
     (out / "wrong-digest.intoto.jsonl").write_text(envelope(statement("00" * 32), release) + "\n")
     branch = BUILDER.replace("refs/tags/v2.0.0", "refs/heads/main")
     (out / "untrusted-builder.intoto.jsonl").write_text(envelope(statement(digest, builder=branch), release) + "\n")
-    (out / "wrong-repo.intoto.jsonl").write_text(envelope(statement(digest, repo="https://github.com/acme-fork/plc-firmware"), release) + "\n")
-    (out / "bad-params.intoto.jsonl").write_text(envelope(statement(digest, extra={"inputs": {"debug": "true"}}), release) + "\n")
+    (out / "wrong-repo.intoto.jsonl").write_text(
+        envelope(statement(digest, repo="https://github.com/acme-fork/plc-firmware"), release) + "\n"
+    )
+    (out / "bad-params.intoto.jsonl").write_text(
+        envelope(statement(digest, extra={"inputs": {"debug": "true"}}), release) + "\n"
+    )
     (out / "other-signer.intoto.jsonl").write_text(envelope(good, other) + "\n")
     (out / "unsigned.statement.json").write_text(json.dumps(good, indent=2) + "\n")
 
