@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -272,6 +273,8 @@ def _match(device: Device, firmware: list[Firmware]) -> tuple[Firmware | None, s
         score = _score(device, fw)
         if score > best[2]:
             best = (fw, "vendor_model_version", score)
+            if score >= 1.0:
+                break
     if best[2] < 0.5:
         return None, "none", best[2]
     return best
@@ -306,11 +309,13 @@ def _same(a: str, b: str) -> bool:
     return bool(na and nb) and (na == nb or na.startswith(nb) or nb.startswith(na))
 
 
+@lru_cache(maxsize=65536)
 def _version(text: str) -> str:
     text = text.strip().lower().removeprefix("v").removeprefix("version").strip()
     return ".".join(p.lstrip("0") or "0" for p in re.split(r"[._\-\s]+", text) if p)
 
 
+@lru_cache(maxsize=65536)
 def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
