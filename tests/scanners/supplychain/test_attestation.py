@@ -293,3 +293,19 @@ def test_fuzz_structured_documents(tmp_path_factory: pytest.TempPathFactory, doc
             assert verdict.status != "verified"
     except InputError:
         pass
+
+
+def test_client_trust_config_works_as_a_trusted_root() -> None:
+    roots = [str(SHARED / "sigstore" / "client_trust_config_production.json")]
+    name = "gha_generic_v2.1.0_workflow_dispatch.sigstore.intoto.jsonl"
+    assert scan([SHARED / "slsa" / name], trusted_roots=roots)[name]["attestation.status"] == "verified"
+
+
+def test_bad_trusted_root_fails_the_source_naming_the_file() -> None:
+    ctx = ScanContext()
+    bad = str(SHARED / "sigstore" / "bundle.txt")
+    source = SourceConfig("attestation", {"paths": [str(SHARED / "sigstore")], "trusted_roots": [bad]}, Path("."))
+    with pytest.raises(InputError) as info:
+        list(AttestationScanner().scan(source, ctx))
+    assert info.value.file == bad
+    assert ctx.coverage[-1].status == "failed"

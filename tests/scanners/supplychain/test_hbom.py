@@ -159,3 +159,16 @@ def test_fuzz_bytes(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> No
     path.write_bytes(data)
     with contextlib.suppress(InputError):
         load_document(path)
+
+
+def test_spdx3_device_and_firmware_packages() -> None:
+    records = {r["record.key"]: r for r in scan(CRAFTED / "gateway.spdx3.json")}
+    gateway = records["https://example.com/gw"]
+    assert gateway["hw.type"] == "device"
+    assert gateway["hw.manufacturer"] == "ACME Controls"
+    assert gateway["hw.distributor"] == "Avnet"
+    assert gateway["hw.has_firmware"] is True
+    firmware = records["https://example.com/gw-fw"]
+    assert firmware["hw.digests"] == ["sha256:" + "ab" * 32]
+    assert firmware["hw.cpe"].startswith("cpe:2.3:o:acme:gw-firmware")
+    assert records["hbom:gateway.spdx3.json"]["hbom.software_components"] == 1

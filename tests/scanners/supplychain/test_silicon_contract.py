@@ -107,3 +107,20 @@ def test_crafted_and_shared_data_is_in_the_manifest() -> None:
         if path.is_file():
             assert f"`{path.relative_to(SHARED.parent).as_posix()}`" in manifest, path
     assert CRAFTED.is_dir()
+
+
+def test_silicon_rules_only_use_documented_fields() -> None:
+    import yaml
+
+    docs = documented()
+    common = docs["(every record)"]
+    for path in sorted((REPO / "xposture" / "rules" / "packs" / "silicon").glob("*.yml")):
+        rule = yaml.safe_load(path.read_text())
+        listed = docs[rule["logsource"]["category"]] | common
+        used = set(rule.get("fields", []))
+        for name, block in rule["detection"].items():
+            if name != "condition" and isinstance(block, dict):
+                used |= {key.split("|")[0] for key in block}
+        assert used <= listed, (path.name, used - listed)
+        assert rule["name"] == f"silicon.{path.stem}"
+        assert rule["tests"]["match"] and rule["tests"]["nomatch"]

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from sigstore.errors import Error as SigstoreError
 from sigstore.errors import VerificationError as SigstoreVerificationError
-from sigstore.models import Bundle, InvalidBundle, TrustedRoot
+from sigstore.models import Bundle, ClientTrustConfig, InvalidBundle, TrustedRoot
 from sigstore.verify import Verifier
 
 from xposture.errors import InputError
@@ -57,10 +57,14 @@ class TrustRoot:
 
     @cached_property
     def root(self) -> TrustedRoot:
+        """A TrustedRoot file, or the trusted root inside a ClientTrustConfig file."""
         try:
+            raw = self.path.read_text(encoding="utf-8")
+            if "clienttrustconfig" in raw[:2000].lower():
+                return ClientTrustConfig.from_json(raw).trusted_root
             return TrustedRoot.from_file(str(self.path))
         except (SigstoreError, ValueError, OSError) as exc:
-            raise InputError(f"not a Sigstore trusted root: {exc}", file=str(self.path)) from exc
+            raise InputError(f"not a Sigstore trusted root: {_first_line(exc)}", file=str(self.path)) from exc
 
     @cached_property
     def verifier(self) -> Verifier:

@@ -133,8 +133,11 @@ class AttestationScanner:
 
 def load_trust(source: SourceConfig, policy: Mapping[str, Any]) -> Trust:
     key_paths = source.path_list("keys")
+    roots = [TrustRoot(p) for p in source.path_list("trusted_roots")]
+    for root in roots:
+        _ = root.log_ids  # load now, so a bad root file fails the source up front, naming the file
     return Trust(
-        roots=[TrustRoot(p) for p in source.path_list("trusted_roots")],
+        roots=roots,
         keys=load_public_keys(key_paths),
         intoto_keys=load_keys(key_paths),
         layout_keys=load_keys(source.path_list("layout_keys")),
