@@ -172,3 +172,30 @@ def test_spdx3_device_and_firmware_packages() -> None:
     assert firmware["hw.digests"] == ["sha256:" + "ab" * 32]
     assert firmware["hw.cpe"].startswith("cpe:2.3:o:acme:gw-firmware")
     assert records["hbom:gateway.spdx3.json"]["hbom.software_components"] == 1
+
+
+def test_cyclonedx_xml_reads_like_its_json_twin() -> None:
+    strip = ("source.file", "hbom.serial_number", "record.key")
+    xml = [{k: v for k, v in r.items() if k not in strip} for r in scan(CRAFTED / "hbom_clean.cdx.xml")]
+    json_ = [{k: v for k, v in r.items() if k not in strip} for r in scan(CRAFTED / "hbom_clean.cdx.json")]
+    assert xml == json_
+    assert fired(scan(CRAFTED / "hbom_clean.cdx.xml")) == set()
+
+
+def test_xml_entity_expansion_is_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE bom [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        '<bom xmlns="http://cyclonedx.org/schema/bom/1.6"><metadata>&b;</metadata></bom>'
+    )
+    with pytest.raises(InputError):
+        scan(bomb)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+def test_fuzz_xml_text(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    path = tmp_path_factory.mktemp("bom") / "bom.xml"
+    path.write_text('<bom xmlns="http://cyclonedx.org/schema/bom/1.6">' + text)
+    with contextlib.suppress(InputError):
+        load_document(path)

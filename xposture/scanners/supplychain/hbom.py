@@ -22,14 +22,14 @@ from xposture.scanners.records import expand_paths
 from xposture.scanners.supplychain.hbom_policy import HwPolicy, derive
 from xposture.scanners.supplychain.hbom_read import HwComponent, HwDocument, load_document
 
-SUFFIXES = (".json",)
+SUFFIXES = (".json", ".xml")
 
 MALWARE_WORDS = ("malware", "anti-virus", "antivirus", "virus scan", "semi e188", "e188")
 VULN_WORDS = ("vulnerability scan", "vulnerability assessment", "vulnerability report", "scap", "semi e187", "e187")
 
 
 class HbomScanner:
-    """Read hardware BOMs (CycloneDX JSON, SPDX 3 JSON-LD) into ``hw_component`` and ``hbom`` records."""
+    """Read hardware BOMs (CycloneDX JSON/XML, SPDX 3 JSON-LD) into ``hw_component`` and ``hbom`` records."""
 
     name: ClassVar[str] = "hbom"
     layer: ClassVar[Layer] = Layer.SUPPLY_CHAIN
@@ -45,7 +45,7 @@ class HbomScanner:
             ctx.report(self.name, exc.file or source.label, "failed", exc.message, site=source.site)
             raise
         if not files:
-            ctx.report(self.name, source.label, "skipped", "no .json BOM files found", site=source.site)
+            ctx.report(self.name, source.label, "skipped", "no .json or .xml BOM files found", site=source.site)
         for path in files:
             if ctx.cancelled():
                 ctx.report(self.name, str(path), "skipped", "cancelled", site=source.site)

@@ -1,6 +1,6 @@
 """Read the hardware side of a bill of materials: devices, firmware and their supply data.
 
-CycloneDX 1.4-1.7 JSON (``device``/``firmware`` components, nested to any
+CycloneDX 1.4-1.7 JSON or XML (``device``/``firmware`` components, nested to any
 depth, ``manufacturer``/``supplier`` entities, the official ``cdx:device:*``
 properties) and SPDX 3 JSON-LD packages whose primary purpose is ``device``
 or ``firmware``. Fields that no standard carries yet (part number, country of
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from xposture.errors import InputError
+from xposture.scanners.supplychain.hbom_xml import parse_xml
 
 HARDWARE_TYPES = ("device", "firmware")
 """CycloneDX component types this reader turns into ``hw_component`` records."""
@@ -114,10 +115,12 @@ def load_document(path: Path) -> HwDocument:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=str(path)) from exc
+    if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return _cyclonedx(path, parse_xml(raw, file=str(path)))
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise InputError("not UTF-8 text (only JSON BOMs are read)", file=str(path), offset=exc.start) from exc
+        raise InputError("not UTF-8 text (JSON or XML BOMs are read)", file=str(path), offset=exc.start) from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", file=str(path), line=exc.lineno, offset=exc.pos) from exc
     except RecursionError as exc:
@@ -175,18 +178,17 @@ def _walk(
     counter[0] += 1
     ctype = _text(item.get("type")).lower()
     ref = _text(item.get("bom-ref")) or f"#{counter[0]}"
+    comp: HwComponent | None = None
     if ctype in HARDWARE_TYPES:
         comp = _component(item, ctype, ref, parent, depth, bom_manufacturer)
         yield comp
         doc.components.append(comp)
-        next_parent = ref
     else:
         doc.software_components += 1
-        next_parent = parent
     for child in _list(item.get("components")):
         if isinstance(child, Mapping):
-            for sub in _walk(child, next_parent, depth + 1, doc, counter, bom_manufacturer):
-                if sub.parent_ref == ref and ctype in HARDWARE_TYPES:
+            for sub in _walk(child, ref if comp else parent, depth + 1, doc, counter, bom_manufacturer):
+                if comp is not None and sub.parent_ref == ref:
                     comp.children.append(sub.bom_ref)
                 yield sub
 
