@@ -133,3 +133,54 @@ def test_every_rule_of_the_pack_is_exercised() -> None:
     """Hardware rules are covered in test_hbom; together the crafted data reaches every rule file."""
     rules = {r.name for r in RuleSet.load([PACK]).rules}
     assert len(rules) == 23
+
+
+def sbom_records(file: Path) -> list[Record]:
+    """Records as the sbom scanner and vulnerabilities enricher write them (fields from docs/taxonomy/sbom.md)."""
+    component = make_record(
+        "sbom_component",
+        asset_id="firmware:plc-fw@2.9.2",
+        key="plc-fw@2.9.2",
+        layer=Layer.SUPPLY_CHAIN,
+        scanner="sbom",
+        fields={
+            "sbom.file": str(file),
+            "component.name": "plc-fw",
+            "component.version": "2.9.2",
+            "component.type": "firmware",
+            "component.supplier": "ACME Controls",
+            "component.ref": "plc-fw@2.9.2",
+        },
+    )
+    vuln = make_record(
+        "vulnerability_match",
+        asset_id="firmware:plc-fw@2.9.2",
+        key="pkg:generic/busybox@1.35.0|CVE-2022-48174",
+        layer=Layer.SUPPLY_CHAIN,
+        scanner="vulnerabilities",
+        fields={"vuln.id": "CVE-2022-48174", "sbom.file": str(file), "component.name": "busybox"},
+    )
+    return [component, vuln]
+
+
+def test_firmware_sbom_joins_attestation_by_digest_and_reports_vulnerabilities() -> None:
+    ctx = ScanContext(policy=FULL_POLICY)
+    att = SourceConfig(
+        "attestation",
+        {"paths": [str(CRAFTED / "attestations" / "unsigned.statement.json")]},
+        Path("."),
+    )
+    records = sbom_records(CRAFTED / "plc-fw-2.9.2.cdx.json") + list(AttestationScanner().scan(att, ctx))
+    records.append(floor_device("10.10.1.5", "ACME Controls", "PLC5000-16DI", "2.9.2"))
+    records += list(FirmwareLinkEnricher().enrich(records, ctx))
+    link = links(records)["ip:fab1/10.10.1.5"]
+    assert link["link.method"] == "vendor_model_version"
+    assert link["link.confidence"] == 0.6
+    assert link["link.firmware_source"] == str(CRAFTED / "plc-fw-2.9.2.cdx.json")
+    assert link["link.vulnerabilities"] == ["CVE-2022-48174"]
+    assert link["link.summary"] == (
+        "ACME Controls PLC5000-16DI 10.10.1.5 runs firmware plc-fw 2.9.2, "
+        "whose provenance is unsigned and whose SBOM lists CVE-2022-48174"
+    )
+    attestation = next(r for r in records if r["record.type"] == "attestation")
+    assert attestation["attestation.sbom_components"] == ["plc-fw 2.9.2"]

@@ -24,11 +24,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+from xposture.errors import InputError
 from xposture.model import ASSET_ID, TYPE, FieldValue, Layer, Record, as_list, make_record
 from xposture.scanners.base import ScanContext
+from xposture.scanners.supplychain.hbom_read import HwDocument, load_document
 
 STATUS_ORDER = {"failed": 0, "unsigned": 1, "unverified": 2, "verified": 3}
 OWN_TYPES = ("hw_component", "attestation", "firmware_link", "hbom")
+FIRMWARE_TYPES = ("firmware", "operating-system", "operating_system")
 VULN_ID_FIELDS = ("vulnerability.id", "vuln.id", "advisory.id", "cve.id")
 
 
@@ -93,21 +96,42 @@ def _firmware(records: Iterable[Record]) -> Iterator[Firmware]:
                 digests={_s(d).lower() for d in as_list(record.get("hw.digests")) if d},
                 record=record,
             )
-        elif rtype == "sbom_component" and _s(record.get("component.type")).lower() in ("firmware", "operating-system"):
-            digests = {_s(d).lower() for d in as_list(record.get("component.hashes")) if d}
-            for alg in ("sha256", "sha512", "sha1"):
-                value = record.get(f"component.hashes.{alg}") or record.get(f"component.{alg}")
-                if value:
-                    digests.add(f"{alg}:{_s(value).lower()}")
+        elif rtype == "sbom_component" and _s(record.get("component.type")).lower() in FIRMWARE_TYPES:
+            file = _s(record.get("sbom.file") or record.get("source.file"))
             yield Firmware(
                 name=_s(record.get("component.name")),
                 version=_s(record.get("component.version")),
-                vendor=_s(record.get("component.supplier") or record.get("component.manufacturer")),
+                vendor=_s(record.get("component.manufacturer") or record.get("component.supplier")),
                 model=_s(record.get("identity.model")),
-                file=_s(record.get("source.file")),
-                digests=digests,
+                file=file,
+                digests=_sbom_digests(file, _s(record.get("component.ref")), _s(record.get("component.name"))),
                 record=record,
             )
+
+
+def _sbom_digests(file: str, ref: str, name: str) -> set[str]:
+    """Hash values of a firmware component of another scanner's SBOM, read again with the HBOM reader.
+
+    ``sbom_component`` records say which hash algorithms a component has but
+    not the values, and the join needs the values.
+    """
+    if not file:
+        return set()
+    doc = _load(file)
+    if doc is None:
+        return set()
+    for comp in doc.components:
+        if (ref and comp.bom_ref == ref) or (not ref and comp.name == name):
+            return {f"{alg}:{value}" for alg, value in comp.hashes.items()}
+    return set()
+
+
+@lru_cache(maxsize=256)
+def _load(file: str) -> HwDocument | None:
+    try:
+        return load_document(Path(file))
+    except InputError:
+        return None
 
 
 def _join_attestations(firmware: list[Firmware], attestations: list[Record]) -> None:
@@ -203,7 +227,7 @@ def _vulnerabilities(records: Iterable[Record]) -> dict[str, set[str]]:
         if record.get(TYPE) != "vulnerability_match":
             continue
         ident = next((record.get(f) for f in VULN_ID_FIELDS if record.get(f)), None)
-        source = _s(record.get("source.file"))
+        source = _s(record.get("sbom.file") or record.get("source.file"))
         if ident and source:
             out.setdefault(Path(source).name, set()).add(_s(ident))
     return out
