@@ -111,6 +111,23 @@ def main() -> None:
 
         timed("anchor: sigstore-python Verifier.verify_dsse only", args.bundles, "bundles", anchor)
 
+        # A fleet: one firmware BOM per product (200 vendors x 10 models), devices reporting vendor/model/version.
+        firmware = [
+            make_record(
+                "hw_component",
+                asset_id=f"firmware:v{i % 200}-m{i}",
+                key=f"fw{i}",
+                layer=Layer.SUPPLY_CHAIN,
+                scanner="hbom",
+                fields={
+                    "hw.type": "firmware",
+                    "hw.name": f"model-{i}-fw",
+                    "hw.version": f"{i % 7}.{i % 3}.0",
+                    "hw.manufacturer": f"Vendor {i % 200}",
+                },
+            )
+            for i in range(args.devices)
+        ]
         devices = [
             make_record(
                 "ot_device",
@@ -118,17 +135,23 @@ def main() -> None:
                 key="id",
                 layer=Layer.OT,
                 scanner="snmp",
-                fields={"identity.vendor": "NXP", "identity.model": "tool", "identity.firmware": "1.0"},
+                fields={
+                    "identity.vendor": f"Vendor {i % 200}",
+                    "identity.model": f"model-{i}",
+                    "identity.firmware": f"{i % 7}.{i % 3}.0",
+                },
             )
             for i in range(args.devices)
         ]
-        all_records = records + devices
+        all_records = firmware + devices
+        joined: list = []
         timed(
-            "firmware_link: join devices x firmware",
+            "firmware_link: join devices x firmware BOMs",
             args.devices,
             "devices",
-            lambda: list(FirmwareLinkEnricher().enrich(all_records, ScanContext())),
+            lambda: joined.extend(FirmwareLinkEnricher().enrich(all_records, ScanContext())),
         )
+        print(f"  linked {sum(1 for r in joined if r['link.linked'])} of {len(joined)} devices")
 
 
 if __name__ == "__main__":

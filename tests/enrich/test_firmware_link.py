@@ -184,3 +184,12 @@ def test_firmware_sbom_joins_attestation_by_digest_and_reports_vulnerabilities()
     )
     attestation = next(r for r in records if r["record.type"] == "attestation")
     assert attestation["attestation.sbom_components"] == ["plc-fw 2.9.2"]
+
+
+def test_vendor_prefix_and_short_vendor_names_still_match() -> None:
+    records, _ = collect([CRAFTED / "attestations" / "good.intoto.jsonl"])
+    records = [r for r in records if r["record.type"] != "firmware_link" and r["record.type"] != "ot_device"]
+    records.append(floor_device("10.10.1.6", "ACME", "PLC5000-16DI", "2.9.2"))
+    link = links(list(FirmwareLinkEnricher().enrich(records, ScanContext())))["ip:fab1/10.10.1.6"]
+    assert link["link.linked"] is True
+    assert link["link.confidence"] == 1.0

@@ -233,9 +233,47 @@ def _vulnerabilities(records: Iterable[Record]) -> dict[str, set[str]]:
     return out
 
 
+class _Catalogue:
+    """Firmware indexed by file name, vendor prefix, model and version, so a device is scored against few."""
+
+    def __init__(self, firmware: list[Firmware]) -> None:
+        self.firmware = firmware
+        self.by_file: dict[str, Firmware] = {}
+        self.by_vendor: dict[str, list[int]] = {}
+        self.by_model: dict[str, list[int]] = {}
+        self.by_version: dict[str, list[int]] = {}
+        for index, fw in enumerate(firmware):
+            if fw.file:
+                self.by_file.setdefault(Path(fw.file).name, fw)
+            if _norm(fw.vendor):
+                self.by_vendor.setdefault(_norm(fw.vendor), []).append(index)
+            if _norm(fw.model):
+                self.by_model.setdefault(_norm(fw.model), []).append(index)
+            if fw.version:
+                self.by_version.setdefault(_version(fw.version), []).append(index)
+        self.vendor_keys = sorted(self.by_vendor)
+
+    def candidates(self, device: Device) -> list[Firmware]:
+        """Every firmware that could reach the 0.5 threshold shares the vendor prefix, the model or the version."""
+        found: set[int] = set()
+        vendor = _norm(device.vendor)
+        if vendor:
+            if len(vendor) >= 4:
+                found.update(self.by_vendor.get(vendor[:4], ()))
+            for key, indexes in self.by_vendor.items():
+                if (len(key) < 4 and vendor.startswith(key)) or (len(vendor) < 4 and key.startswith(vendor)):
+                    found.update(indexes)
+        if _norm(device.model):
+            found.update(self.by_model.get(_norm(device.model), ()))
+        if device.firmware:
+            found.update(self.by_version.get(_version(device.firmware), ()))
+        return [self.firmware[i] for i in sorted(found)]
+
+
 def _links(devices: list[Device], firmware: list[Firmware], vulns: Mapping[str, set[str]]) -> Iterator[Record]:
+    catalogue = _Catalogue(firmware)
     for device in devices:
-        match, method, confidence = _match(device, firmware)
+        match, method, confidence = _match(device, catalogue)
         fields: dict[str, FieldValue] = {
             "asset.ip": device.ip,
             "asset.name": device.name,
@@ -286,14 +324,13 @@ def _firmware_fields(device: Device, fw: Firmware, vulns: Mapping[str, set[str]]
     return fields
 
 
-def _match(device: Device, firmware: list[Firmware]) -> tuple[Firmware | None, str, float]:
+def _match(device: Device, catalogue: _Catalogue) -> tuple[Firmware | None, str, float]:
     if device.sbom:
-        wanted = Path(device.sbom).name
-        for fw in firmware:
-            if fw.file and (Path(fw.file).name == wanted or Path(fw.file) == Path(device.sbom)):
-                return fw, "inventory", 1.0
+        mapped = catalogue.by_file.get(Path(device.sbom).name)
+        if mapped is not None:
+            return mapped, "inventory", 1.0
     best: tuple[Firmware | None, str, float] = (None, "none", 0.0)
-    for fw in firmware:
+    for fw in catalogue.candidates(device):
         score = _score(device, fw)
         if score > best[2]:
             best = (fw, "vendor_model_version", score)
