@@ -199,3 +199,17 @@ def test_fuzz_xml_text(tmp_path_factory: pytest.TempPathFactory, text: str) -> N
     path.write_text('<bom xmlns="http://cyclonedx.org/schema/bom/1.6">' + text)
     with contextlib.suppress(InputError):
         load_document(path)
+
+
+def test_one_bad_file_does_not_hide_the_others(tmp_path: Path) -> None:
+    (tmp_path / "a-bad.json").write_text("[1, 2")
+    (tmp_path / "b-good.cdx.json").write_bytes((CRAFTED / "hbom_clean.cdx.json").read_bytes())
+    ctx = ScanContext(policy=POLICY)
+    source = SourceConfig("hbom", {"paths": [str(tmp_path)]}, base_dir=Path("."))
+    records: list[Record] = []
+    with pytest.raises(InputError) as info:
+        for record in HbomScanner().scan(source, ctx):
+            records.append(record)
+    assert info.value.file == str(tmp_path / "a-bad.json")
+    assert len(records) == 6
+    assert [c.status for c in ctx.coverage] == ["failed", "ok"]

@@ -109,7 +109,7 @@ class AttestationScanner:
             raise
         if not files:
             ctx.report(self.name, source.label, "skipped", "no attestation files found", site=source.site)
-        layouts_dirs = set()
+        errors: list[InputError] = []
         for path in files:
             if ctx.cancelled():
                 ctx.report(self.name, str(path), "skipped", "cancelled", site=source.site)
@@ -118,9 +118,8 @@ class AttestationScanner:
                 verdicts = list(check_file(path, trust, files))
             except InputError as exc:
                 ctx.report(self.name, str(path), "failed", exc.message, site=source.site)
-                raise
-            if any(v.format == "in_toto_layout" for v in verdicts):
-                layouts_dirs.add(path.parent)
+                errors.append(exc)
+                continue
             records = [to_record(v, self.name, source.site) for v in verdicts]
             if records:
                 statuses = ", ".join(sorted({str(r["attestation.status"]) for r in records}))
@@ -129,6 +128,9 @@ class AttestationScanner:
                 detail = "not an attestation, or an in-toto link judged with the layout beside it"
                 ctx.report(self.name, str(path), "skipped", detail, site=source.site)
             yield from records
+        if errors:
+            # Every readable file was scanned first; the source still ends in error, naming the first bad file.
+            raise errors[0]
 
 
 def load_trust(source: SourceConfig, policy: Mapping[str, Any]) -> Trust:

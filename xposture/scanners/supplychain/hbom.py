@@ -46,6 +46,7 @@ class HbomScanner:
             raise
         if not files:
             ctx.report(self.name, source.label, "skipped", "no .json or .xml BOM files found", site=source.site)
+        errors: list[InputError] = []
         for path in files:
             if ctx.cancelled():
                 ctx.report(self.name, str(path), "skipped", "cancelled", site=source.site)
@@ -54,12 +55,16 @@ class HbomScanner:
                 doc = load_document(path)
             except InputError as exc:
                 ctx.report(self.name, str(path), "failed", exc.message, site=source.site)
-                raise
+                errors.append(exc)
+                continue
             records = list(document_records(doc, policy, self.name, site=source.site))
             status = "ok" if doc.components else "partial"
             detail = "" if doc.components else "no device or firmware components in this BOM"
             ctx.report(self.name, str(path), status, detail, records=len(records), site=source.site)
             yield from records
+        if errors:
+            # Every readable file was scanned first; the source still ends in error, naming the first bad file.
+            raise errors[0]
 
 
 def document_records(doc: HwDocument, policy: HwPolicy, scanner: str, *, site: str = "") -> Iterator[Record]:
