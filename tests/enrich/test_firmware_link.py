@@ -129,10 +129,19 @@ def test_every_attestation_and_link_rule_fires_on_crafted_data() -> None:
     } <= names
 
 
-def test_every_rule_of_the_pack_is_exercised() -> None:
-    """Hardware rules are covered in test_hbom; together the crafted data reaches every rule file."""
-    rules = {r.name for r in RuleSet.load([PACK]).rules}
-    assert len(rules) == 23
+def test_every_rule_of_the_pack_fires_on_crafted_data() -> None:
+    """The dirty HBOM plus the crafted attestations and devices reach every rule file of the pack."""
+    rules = RuleSet.load([PACK])
+    ctx = ScanContext(policy=FULL_POLICY)
+    dirty = SourceConfig("hbom", {"paths": [str(CRAFTED / "hbom_dirty.cdx.json")], "today": "2026-11-29"}, Path("."))
+    records = list(HbomScanner().scan(dirty, ctx))
+    records += collect([CRAFTED / "attestations"])[0]
+    site = Site(name="fab1", assets=[DeclaredAsset(name="plc-5", ip="10.10.1.9", firmware_sbom="hbom_clean.cdx.json")])
+    gcb = SHARED / "slsa" / "gcb_v0.3_gcloud-container-github.json"
+    records += collect([CRAFTED / "attestations" / "unsigned.statement.json", gcb], Inventory(sites=[site]), keys=[])[0]
+    fired = {m.rule.name for m in rules.evaluate(records)}
+    assert fired == {r.name for r in rules.rules}
+    assert len(fired) == 23
 
 
 def sbom_records(file: Path) -> list[Record]:

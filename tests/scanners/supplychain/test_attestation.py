@@ -309,3 +309,16 @@ def test_bad_trusted_root_fails_the_source_naming_the_file() -> None:
         list(AttestationScanner().scan(source, ctx))
     assert info.value.file == bad
     assert ctx.coverage[-1].status == "failed"
+
+
+def test_signer_workflow_must_be_the_claimed_builder(tmp_path: Path) -> None:
+    """Re-wrap a verified bundle's statement claiming another builder: the signature breaks, and so would identity."""
+    from xposture.scanners.supplychain.attest_slsa import Provenance, check_builder_identity
+    from xposture.scanners.supplychain.attest_verdict import Verdict
+
+    verdict = Verdict(tmp_path, "dsse", signed=True)
+    verdict.signer = "https://github.com/evil/repo/.github/workflows/x.yml@refs/heads/main"
+    claimed = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml@refs/tags/v2.0.0"
+    check_builder_identity(Provenance(predicate_type="https://slsa.dev/provenance/v1", builder_id=claimed), verdict)
+    assert verdict.status == "failed"
+    assert verdict.reasons() == ["builder_identity_mismatch"]

@@ -152,6 +152,19 @@ def provenance_fields(prov: Provenance) -> dict[str, FieldValue]:
 # --- policy ------------------------------------------------------------------------------------------------
 
 
+def check_builder_identity(prov: Provenance, verdict: Verdict) -> None:
+    """A GitHub workflow that signed with Fulcio must be the builder the provenance names.
+
+    Otherwise any workflow with a Sigstore identity could sign provenance
+    claiming to come from a trusted builder (slsa-verifier makes the same check).
+    """
+    signer, builder = verdict.signer, prov.builder_id
+    if not (signer.startswith("https://github.com/") and builder.startswith("https://github.com/")):
+        return
+    if signer.split("@", 1)[0] != builder.split("@", 1)[0]:
+        verdict.fail("builder_identity_mismatch", f"signed by {signer}, but the provenance claims builder {builder}")
+
+
 def apply_policy(prov: Provenance, verdict: Verdict, policy: Mapping[str, Any], product: str = "") -> None:
     """Derive ``attestation.*`` policy booleans and record violations (only for keys the policy sets)."""
     out = verdict.fields

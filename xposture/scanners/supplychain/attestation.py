@@ -32,7 +32,12 @@ from xposture.scanners.supplychain.attest_dsse import (
 )
 from xposture.scanners.supplychain.attest_intoto import load_keys, metadata_type, verify_layout, verify_link
 from xposture.scanners.supplychain.attest_sigstore import TrustRoot, is_bundle, statement_from_envelope, verify_bundle
-from xposture.scanners.supplychain.attest_slsa import apply_policy, provenance_fields, read_statement
+from xposture.scanners.supplychain.attest_slsa import (
+    apply_policy,
+    check_builder_identity,
+    provenance_fields,
+    read_statement,
+)
 from xposture.scanners.supplychain.attest_verdict import Verdict
 
 SUFFIXES = (
@@ -293,6 +298,8 @@ def finish(verdict: Verdict, trust: Trust) -> None:
     prov = read_statement(verdict.statement)
     verdict.fields.update(provenance_fields(prov))
     _match_artifacts(prov.subject_names, prov.subject_digests, verdict, trust.artifacts)
+    if prov.is_provenance:
+        check_builder_identity(prov, verdict)
     apply_policy(prov, verdict, trust.policy, trust.product)
 
 
