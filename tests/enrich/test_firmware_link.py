@@ -202,3 +202,8 @@ def test_vendor_prefix_and_short_vendor_names_still_match() -> None:
     link = links(list(FirmwareLinkEnricher().enrich(records, ScanContext())))["ip:fab1/10.10.1.6"]
     assert link["link.linked"] is True
     assert link["link.confidence"] == 1.0
+
+
+def test_ot_only_scan_gets_no_firmware_links() -> None:
+    records = [floor_device("10.10.1.5", "ACME Controls", "PLC5000-16DI", "2.9.2")]
+    assert list(FirmwareLinkEnricher().enrich(records, ScanContext())) == []

@@ -31,6 +31,7 @@ from xposture.scanners.supplychain.hbom_read import HwDocument, load_document
 
 STATUS_ORDER = {"failed": 0, "unsigned": 1, "unverified": 2, "verified": 3}
 OWN_TYPES = ("hw_component", "attestation", "firmware_link", "hbom")
+SUPPLY_CHAIN_SCANNERS = ("sbom", "hbom", "attestation")
 FIRMWARE_TYPES = ("firmware", "operating-system", "operating_system")
 VULN_ID_FIELDS = ("vulnerability.id", "vuln.id", "advisory.id", "cve.id")
 
@@ -72,10 +73,16 @@ class FirmwareLinkEnricher:
         attestations = [r for r in records if r.get(TYPE) == "attestation"]
         _join_attestations(firmware, attestations)
         devices = _devices(records, ctx.inventory)
-        if not devices:
-            return []
+        if not devices or not (firmware or attestations or _supply_chain_in_scope(ctx.inventory, devices)):
+            return []  # an OT-only scan is not told that every device lacks a firmware BOM
         vulns = _vulnerabilities(records)
         return list(_links(devices, firmware, vulns))
+
+
+def _supply_chain_in_scope(inventory: Any, devices: list[Device]) -> bool:
+    """Firmware provenance was asked about: a supply-chain BOM source or an asset's firmware_sbom."""
+    sources = getattr(inventory, "supply_chain", None) or []
+    return any(getattr(s, "scanner", "") in SUPPLY_CHAIN_SCANNERS for s in sources) or any(d.sbom for d in devices)
 
 
 def _firmware(records: Iterable[Record]) -> Iterator[Firmware]:
