@@ -322,3 +322,44 @@ def test_signer_workflow_must_be_the_claimed_builder(tmp_path: Path) -> None:
     check_builder_identity(Provenance(predicate_type="https://slsa.dev/provenance/v1", builder_id=claimed), verdict)
     assert verdict.status == "failed"
     assert verdict.reasons() == ["builder_identity_mismatch"]
+
+
+def signed_layout(tmp_path: Path) -> Path:
+    """Sign the demo layout with a fresh owner key (the demo's own is unsigned) beside the real links."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from in_toto.models.metadata import Metablock, Metadata
+    from securesystemslib.signer import CryptoSigner
+
+    for path in (SHARED / "in-toto").iterdir():
+        if path.is_file() and path.suffix != ".template":
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    (tmp_path / "owner.pem").write_bytes(public)
+    layout = Metadata.load(str(SHARED / "in-toto" / "demo.layout.template")).get_payload()
+    block = Metablock(signed=layout)
+    block.create_signature(CryptoSigner(key))
+    block.dump(str(tmp_path / "root.layout"))
+    return tmp_path / "root.layout"
+
+
+def test_signed_layout_with_links_verifies(tmp_path: Path) -> None:
+    layout = signed_layout(tmp_path)
+    record = scan([layout], artifacts=[str(tmp_path / "foo.tar.gz")], layout_keys=[str(tmp_path / "owner.pem")])[
+        "root.layout"
+    ]
+    assert record["attestation.status"] == "verified", record["attestation.reason_text"]
+    assert record["attestation.digest_match"] is True
+    assert record["attestation.inspections_not_run"] == 1
+
+
+def test_signed_layout_with_the_wrong_key_or_edited_fails(tmp_path: Path) -> None:
+    layout = signed_layout(tmp_path)
+    wrong = scan([layout], layout_keys=[str(SHARED / "in-toto" / "alice.pub")])["root.layout"]
+    assert wrong["attestation.status"] == "failed" and "signature_invalid" in reasons(wrong)
+    data = json.loads(layout.read_text())
+    data["signed"]["steps"][0]["threshold"] = 0
+    layout.write_text(json.dumps(data))
+    edited = scan([layout], layout_keys=[str(tmp_path / "owner.pem")])["root.layout"]
+    assert edited["attestation.status"] == "failed"
