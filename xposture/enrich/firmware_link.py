@@ -63,10 +63,14 @@ class Device:
 
 
 class FirmwareLinkEnricher:
-    """Join devices, firmware BOMs and attestations (runs after zones and asset merge)."""
+    """Join devices, firmware BOMs and attestations.
+
+    Order 130: after zones and the asset merge, and after the ``vulnerabilities``
+    enricher (120), whose ``vulnerability_match`` records the links cite.
+    """
 
     name: ClassVar[str] = "firmware_link"
-    order: ClassVar[int] = 120
+    order: ClassVar[int] = 130
 
     def enrich(self, records: list[Record], ctx: ScanContext) -> Iterable[Record]:
         firmware = list(_firmware(records))
