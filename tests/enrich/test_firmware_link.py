@@ -207,3 +207,50 @@ def test_vendor_prefix_and_short_vendor_names_still_match() -> None:
 def test_ot_only_scan_gets_no_firmware_links() -> None:
     records = [floor_device("10.10.1.5", "ACME Controls", "PLC5000-16DI", "2.9.2")]
     assert list(FirmwareLinkEnricher().enrich(records, ScanContext())) == []
+
+
+def test_firmware_sbom_subject_on_the_document_record_and_device_advisories() -> None:
+    file = CRAFTED / "plc-fw-2.9.2.cdx.json"
+    document = make_record(
+        "sbom_document",
+        asset_id="firmware:plc-fw@2.9.2",
+        key="sbom",
+        layer=Layer.SUPPLY_CHAIN,
+        scanner="sbom",
+        fields={
+            "sbom.file": str(file),
+            "sbom.name": "plc-fw",
+            "sbom.version": "2.9.2",
+            "sbom.subject_type": "firmware",
+            "sbom.supplier": "ACME Controls",
+        },
+    )
+    device_vuln = make_record(
+        "vulnerability_match",
+        asset_id="ip:fab1/10.10.1.9",
+        key="device|CVE-2025-10478",
+        layer=Layer.OT,
+        scanner="vulnerabilities",
+        fields={"vuln.id": "CVE-2025-10478", "match.target": "device"},
+    )
+    ctx = ScanContext(policy=FULL_POLICY)
+    att = SourceConfig(
+        "attestation",
+        {
+            "paths": [str(CRAFTED / "attestations" / "good.intoto.jsonl")],
+            "keys": [str(CRAFTED / "keys" / "acme-release.pub")],
+        },
+        Path("."),
+    )
+    records = [document, device_vuln, *AttestationScanner().scan(att, ctx)]
+    records += [
+        floor_device("10.10.1.5", "ACME Controls", "PLC5000-16DI", "2.9.2"),
+        floor_device("10.10.1.9", "Other Corp", "Gateway 9", "1.0"),
+    ]
+    found = links(list(FirmwareLinkEnricher().enrich(records, ctx)))
+    plc = found["ip:fab1/10.10.1.5"]
+    assert plc["link.firmware_source"] == str(file)
+    assert plc["link.provenance_status"] == "verified"
+    other = found["ip:fab1/10.10.1.9"]
+    assert other["link.vulnerabilities"] == ["CVE-2025-10478"]
+    assert str(other["link.summary"]).endswith("advisories for the device: CVE-2025-10478")

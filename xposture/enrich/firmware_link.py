@@ -107,6 +107,18 @@ def _firmware(records: Iterable[Record]) -> Iterator[Firmware]:
                 digests={_s(d).lower() for d in as_list(record.get("hw.digests")) if d},
                 record=record,
             )
+        elif rtype == "sbom_document" and _s(record.get("sbom.subject_type")).lower() in FIRMWARE_TYPES:
+            # A firmware SBOM's subject is the firmware itself (the sbom scanner keeps it on the document record).
+            file = _s(record.get("sbom.file") or record.get("source.file"))
+            yield Firmware(
+                name=_s(record.get("sbom.name")),
+                version=_s(record.get("sbom.version")),
+                vendor=_s(record.get("sbom.supplier")),
+                model=_s(record.get("identity.model")),
+                file=file,
+                digests=_sbom_digests(file, "", _s(record.get("sbom.name")), subject=True),
+                record=record,
+            )
         elif rtype == "sbom_component" and _s(record.get("component.type")).lower() in FIRMWARE_TYPES:
             file = _s(record.get("sbom.file") or record.get("source.file"))
             yield Firmware(
@@ -120,7 +132,7 @@ def _firmware(records: Iterable[Record]) -> Iterator[Firmware]:
             )
 
 
-def _sbom_digests(file: str, ref: str, name: str) -> set[str]:
+def _sbom_digests(file: str, ref: str, name: str, *, subject: bool = False) -> set[str]:
     """Hash values of a firmware component of another scanner's SBOM, read again with the HBOM reader.
 
     ``sbom_component`` records say which hash algorithms a component has but
@@ -132,7 +144,9 @@ def _sbom_digests(file: str, ref: str, name: str) -> set[str]:
     if doc is None:
         return set()
     for comp in doc.components:
-        if (ref and comp.bom_ref == ref) or (not ref and comp.name == name):
+        if subject and comp.top_level and comp.depth == 0 and comp.name == name:
+            return {f"{alg}:{value}" for alg, value in comp.hashes.items()}
+        if not subject and ((ref and comp.bom_ref == ref) or (not ref and comp.name == name)):
             return {f"{alg}:{value}" for alg, value in comp.hashes.items()}
     return set()
 
@@ -232,15 +246,19 @@ def _declared_device(declared: Any, site: str, found: Mapping[str, Device]) -> D
 
 
 def _vulnerabilities(records: Iterable[Record]) -> dict[str, set[str]]:
-    """Vulnerability ids matched per SBOM file (records of ``vulnerability_match`` carry the SBOM's file)."""
+    """Vulnerability ids by ``file:<SBOM file name>`` (component matches) and ``asset:<id>`` (device matches)."""
     out: dict[str, set[str]] = {}
     for record in records:
         if record.get(TYPE) != "vulnerability_match":
             continue
         ident = next((record.get(f) for f in VULN_ID_FIELDS if record.get(f)), None)
+        if not ident:
+            continue
         source = _s(record.get("sbom.file") or record.get("source.file"))
-        if ident and source:
-            out.setdefault(Path(source).name, set()).add(_s(ident))
+        if source and _s(record.get("match.target")) != "device":
+            out.setdefault(f"file:{Path(source).name}", set()).add(_s(ident))
+        else:
+            out.setdefault(f"asset:{_s(record.get(ASSET_ID))}", set()).add(_s(ident))
     return out
 
 
@@ -296,11 +314,14 @@ def _links(devices: list[Device], firmware: list[Firmware], vulns: Mapping[str, 
             "link.method": method,
             "link.confidence": round(confidence, 2),
         }
+        own = sorted(vulns.get(f"asset:{device.asset_id}", set()))
         if match is not None:
-            fields.update(_firmware_fields(device, match, vulns))
+            fields.update(_firmware_fields(device, match, vulns, own))
         else:
+            fields["link.vulnerabilities"] = own
+            tail = f"; advisories for the device: {', '.join(own[:5])}" if own else ""
             fields["link.summary"] = (
-                f"{_who(device)} runs firmware {device.firmware or '(unknown)'}: no firmware BOM linked"
+                f"{_who(device)} runs firmware {device.firmware or '(unknown)'}: no firmware BOM linked{tail}"
             )
         yield make_record(
             "firmware_link",
@@ -312,10 +333,12 @@ def _links(devices: list[Device], firmware: list[Firmware], vulns: Mapping[str, 
         )
 
 
-def _firmware_fields(device: Device, fw: Firmware, vulns: Mapping[str, set[str]]) -> dict[str, FieldValue]:
+def _firmware_fields(
+    device: Device, fw: Firmware, vulns: Mapping[str, set[str]], own: list[str]
+) -> dict[str, FieldValue]:
     best = _best(fw.attestations) if fw.attestations else None
     status = _s(best.get("attestation.status")) if best else "none"
-    found = sorted(vulns.get(Path(fw.file).name, set())) if fw.file else []
+    found = sorted(set(own) | (vulns.get(f"file:{Path(fw.file).name}", set()) if fw.file else set()))
     fields: dict[str, FieldValue] = {
         "link.firmware_name": fw.name,
         "link.firmware_version": fw.version,
@@ -324,7 +347,7 @@ def _firmware_fields(device: Device, fw: Firmware, vulns: Mapping[str, set[str]]
         "link.version_match": bool(device.firmware) and _version(device.firmware) == _version(fw.version),
         "link.provenance_status": status,
         "link.attestations": [_s(a.get("record.key")) for a in fw.attestations],
-        "link.provenance_reasons": [_s(r) for r in as_list(best.get("attestation.reasons"))] if best else [],
+        "link.provenance_reasons": [_s(r) for r in as_list(best.get("attestation.reasons")) if r] if best else [],
         "link.builder_id": _s(best.get("attestation.builder_id")) if best else "",
         "link.source_repo": _s(best.get("attestation.source_repo")) if best else "",
         "link.vulnerabilities": found,
