@@ -9,4 +9,5 @@ MODULES = (
     "xposture.commands.history",
     "xposture.commands.rules",
     "xposture.commands.tui",
+    "xposture.commands.attest",
 )
