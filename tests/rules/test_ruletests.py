@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.conftest import DATA
 from xposture.rules import RuleSet
 from xposture.rules.ruletests import run_rule_tests
@@ -86,3 +88,19 @@ tests:
   nomatch: [{tls: {version: tls1.3}}]
 """
     assert run_rule_tests(RuleSet.loads(text)).ok
+
+
+def test_examples_may_live_in_a_sibling_tests_file() -> None:
+    ruleset = RuleSet.load([RULES / "sibling"])
+    assert [r.name for r in ruleset.rules] == ["sibling.ftp_cleartext"]  # the .tests.yml file is no rule
+    assert ruleset.rules[0].tests["match"] == [{"service.name": "FTP"}]
+    report = run_rule_tests(ruleset)
+    assert report.ok and report.cases == 2
+
+
+def test_a_broken_sibling_tests_file_is_a_rule_error(tmp_path: Path) -> None:
+    (tmp_path / "r.yml").write_text((RULES / "sibling" / "ftp_cleartext.yml").read_text())
+    (tmp_path / "r.tests.yml").write_text("- just a list\n")
+    ruleset = RuleSet.load([tmp_path])
+    assert not ruleset.rules
+    assert "r.tests.yml" in str(ruleset.errors[0])

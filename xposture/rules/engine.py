@@ -23,7 +23,7 @@ from xposture.errors import RuleError
 from xposture.model import TYPE, Record, Severity
 from xposture.rules import correlation as C
 from xposture.rules.compiler import CompileError, Predicate, compile_rule
-from xposture.rules.loader import error_text, load_files, rule_label
+from xposture.rules.loader import error_text, load_files, rule_label, sibling_tests
 from xposture.rules.model import Match, Rule
 from xposture.rules.routing import PRODUCT_FIELD, SERVICE_FIELD, narrows, record_type_for
 from xposture.rules.values import number_of, text_of
@@ -325,6 +325,8 @@ def _metadata(rule: SigmaRule | SigmaCorrelationRule, pack: str) -> Rule:
         record_type = record_type_for(logsource.category, logsource.product, logsource.service)
         correlation = ""
     tests = custom.get("tests")
+    if tests is None:
+        tests = sibling_tests(path)
     rule_id = str(rule.id) if rule.id is not None else (str(rule.name) if rule.name else "")
     if not rule_id:
         raise ValueError("rule has neither an id nor a name")

@@ -22,6 +22,8 @@ from sigma.rule import SigmaRule
 from xposture.errors import RuleError
 
 RULE_SUFFIXES = (".yml", ".yaml")
+TESTS_SUFFIXES = (".tests.yml", ".tests.yaml")
+"""A rule's examples may live beside it in ``<rule file stem>.tests.yml``; such files are not rules."""
 
 
 @dataclass
@@ -38,7 +40,13 @@ def rule_files(paths: Iterable[Path], errors: list[RuleError]) -> list[Path]:
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in RULE_SUFFIXES))
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.suffix.lower() in RULE_SUFFIXES and not p.name.lower().endswith(TESTS_SUFFIXES)
+                )
+            )
         elif path.is_file():
             found.append(path)
         else:
@@ -113,3 +121,23 @@ def load_files(paths: Sequence[Path], extra_filters: Sequence[Path] = ()) -> Loa
 
 def _file_of(rule: SigmaRule | SigmaCorrelationRule) -> str | None:
     return str(rule.source.path) if rule.source is not None and rule.source.path else None
+
+
+def sibling_tests(path: Path | None) -> dict[str, object] | None:
+    """The ``match``/``nomatch`` mapping of a rule file's ``<stem>.tests.yml`` sibling, if there is one.
+
+    Raises ``ValueError`` naming the file when it exists but is not a YAML mapping.
+    """
+    if path is None:
+        return None
+    for suffix in TESTS_SUFFIXES:
+        sibling = path.with_name(path.stem + suffix)
+        if sibling.is_file():
+            try:
+                document = yaml.safe_load(sibling.read_text(encoding="utf-8"))
+            except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"cannot read the tests file {sibling}: {error_text(exc)}") from exc
+            if not isinstance(document, dict):
+                raise ValueError(f"the tests file {sibling} must hold a mapping with 'match' and 'nomatch'")
+            return document
+    return None

@@ -7,7 +7,8 @@ Format (inside the rule file)::
       nomatch: [{flow.protocol: https}]
 
 Records are flat dicts (nested mappings are flattened to dotted names);
-``record.type`` defaults to the record type the rule is routed to. Each
+``record.type`` defaults to the record type the rule is routed to. The same
+mapping may instead sit beside the rule in ``<rule file stem>.tests.yml``. Each
 ``match`` record must make the rule hold and each ``nomatch`` record must not;
 the records go through routing, so a wrong ``logsource`` fails too. For a
 correlation rule, ``match`` and ``nomatch`` are each one scenario (a list of
@@ -84,7 +85,7 @@ def run_rule_tests(
     report = TestReport()
     for rule in rules if rules is not None else ruleset.rules:
         tests = rule.tests
-        if allow_untested and "tests" not in rule.custom:
+        if allow_untested and not tests:
             report.untested += 1
             continue
         report.rules += 1
