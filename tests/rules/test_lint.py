@@ -107,3 +107,14 @@ def test_lints_never_raise_on_arbitrary_files(text: str) -> None:
         yaml_traps(path)
         lint([path], find_taxonomy(TAXONOMY_ROOT))
         parse_taxonomy([path])
+
+
+def test_yaml_traps_in_sibling_tests_files(tmp_path: Path) -> None:
+    pack = tmp_path / "sibling"
+    pack.mkdir()
+    (pack / "ftp_cleartext.yml").write_text((DATA / "rules" / "sibling" / "ftp_cleartext.yml").read_text())
+    (pack / "ftp_cleartext.tests.yml").write_text(
+        "match: [{service.name: ftp, service.version: 1.10}]\nnomatch: [{service.name: x}]\n"
+    )
+    issues = lint([pack], None)
+    assert any(i.code == "unquoted-version" and i.file.endswith(".tests.yml") for i in issues)

@@ -38,7 +38,7 @@ from sigma.validators.core import validators as core_validators
 from sigma.validators.core.tags import InvalidNamespaceTagIssue
 
 from xposture.rules.engine import RuleSet
-from xposture.rules.loader import rule_files
+from xposture.rules.loader import TESTS_SUFFIXES, rule_files
 from xposture.rules.model import OWN_PRODUCT, Rule
 from xposture.rules.taxonomy import Taxonomy
 from xposture.scanners.records import flatten
@@ -104,6 +104,10 @@ def lint(paths: Sequence[Path], taxonomy: Taxonomy | None) -> list[LintIssue]:
     files = rule_files(paths, load_errors)
     for path in files:
         issues.extend(yaml_traps(path))
+        for suffix in TESTS_SUFFIXES:
+            sibling = path.with_name(path.stem + suffix)
+            if sibling.is_file():
+                issues.extend(yaml_traps(sibling))
     issues.extend(sigma_validators(files))
     for rule in ruleset.rules:
         issues.extend(rule_lints(rule, taxonomy))
