@@ -162,3 +162,30 @@ def test_test_allow_untested_skips_foreign_rules_without_tests(cli: Cli) -> None
     code, out, _ = cli("rules", "test", "--no-builtin-rules", "--allow-untested", cloud)
     assert code == 0
     assert "0 rules, 0 examples, 0 failures (45 without tests skipped)" in out
+
+
+def test_convert_correlations_and_backend_options(cli: Cli) -> None:
+    pack = str(RULES / "correlation")
+    code, out, err = cli(
+        "rules", "convert", "-t", "sqlite", "--no-builtin-rules", pack,
+        "--backend-option", "timestamp_field=record.time", "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    results = {r["rule"]: r for r in json.loads(out)}
+    assert set(results) == {
+        "corr.brute_force",
+        "corr.many_sources",
+        "corr.success_after_failure",
+    }  # base rules: generate false
+    assert "`record.time`" in results["corr.brute_force"]["queries"][0]
+    code, _, err = cli("rules", "convert", "-t", "sqlite", "--no-builtin-rules", pack, "--backend-option", "oops")
+    assert code == 2
+    assert "KEY=VALUE" in err
+
+
+def test_convert_reports_correlations_a_backend_cannot_express(cli: Cli) -> None:
+    if available_targets().get("elasticsearch") != "ok":
+        pytest.skip("pysigma-backend-elasticsearch is not installed")
+    code, _, err = cli("rules", "convert", "-t", "elasticsearch", "--no-builtin-rules", str(RULES / "correlation"))
+    assert code == 1
+    assert "corr.brute_force" in err

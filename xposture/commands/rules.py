@@ -70,6 +70,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     conv.add_argument("--target", "-t", required=True, choices=sorted(TARGETS), help="query language")
     conv.add_argument("--backend-format", metavar="F", help="backend output format (e.g. zircolite for sqlite)")
     conv.add_argument("--no-routing", action="store_true", help="do not add the record.type condition")
+    conv.add_argument(
+        "--backend-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="backend setting, e.g. table=records or timestamp_field=record.time for sqlite (repeatable)",
+    )
     conv.add_argument("--format", choices=("text", "json"), default="text")
     conv.set_defaults(handler=run_convert)
 
@@ -186,7 +193,13 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_convert(args: argparse.Namespace) -> int:
     paths = rule_paths(args, args.packs)
-    results = convert(paths, args.target, route=not args.no_routing, output_format=args.backend_format)
+    options: dict[str, str] = {}
+    for item in args.backend_option:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--backend-option wants KEY=VALUE, got {item!r}")
+        options[key.strip()] = value
+    results = convert(paths, args.target, route=not args.no_routing, output_format=args.backend_format, options=options)
     failed = [r for r in results if r.error]
     if args.format == "json":
         write_output(json.dumps([r.to_dict() for r in results], indent=2) + "\n", args.output)

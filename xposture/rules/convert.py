@@ -10,13 +10,12 @@ reported with the package that provides it.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sigma.correlations import SigmaCorrelationRule
-from sigma.exceptions import SigmaError
 from sigma.processing.conditions import LogsourceCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import AddConditionTransformation
@@ -129,20 +128,37 @@ def routing_pipeline(rules: Sequence[SigmaRule | SigmaCorrelationRule]) -> Proce
 
 
 def convert(
-    paths: Sequence[Path], target: str, *, route: bool = True, output_format: str | None = None
+    paths: Sequence[Path],
+    target: str,
+    *,
+    route: bool = True,
+    output_format: str | None = None,
+    options: Mapping[str, str] | None = None,
 ) -> list[Converted]:
-    """Convert every rule under ``paths``; rules the backend rejects come back with their error."""
+    """Convert every rule under ``paths``; rules the backend rejects come back with their error.
+
+    ``options`` go to the backend (e.g. ``table`` or ``timestamp_field`` for SQLite).
+    """
     backend_type = backend_class(target)
     loaded = load_files([Path(p) for p in paths])
     results = [Converted(e.rule or "", "", e.file or "", [], e.message) for e in loaded.errors]
     pipeline = routing_pipeline(loaded.rules) if route else ProcessingPipeline()
-    backend = backend_type(pipeline)
-    for rule in loaded.rules:
+    try:
+        backend = backend_type(pipeline, **dict(options or {}))
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"backend options for {target!r} rejected: {exc}") from exc
+    ordered = [r for r in loaded.rules if isinstance(r, SigmaRule)] + [
+        r for r in loaded.rules if isinstance(r, SigmaCorrelationRule)
+    ]  # correlations need their rules converted first
+    for rule in ordered:
         file = str(rule.source.path) if rule.source is not None and rule.source.path else ""
         label = rule_label(rule) or ""
         try:
-            queries = backend.convert_rule(rule, output_format) if output_format else backend.convert_rule(rule)
-        except (SigmaError, NotImplementedError, TypeError, ValueError, KeyError) as exc:
+            if isinstance(rule, SigmaCorrelationRule):
+                queries = backend.convert_correlation_rule(rule, output_format)
+            else:
+                queries = backend.convert_rule(rule, output_format)
+        except Exception as exc:  # a backend's refusal or its own bug: report the rule, convert the others
             results.append(Converted(label, rule.title, file, [], error_text(exc)))
             continue
         if rule._output:
