@@ -344,3 +344,15 @@ def test_inline_source_falls_back_to_closures_beyond_the_python_parser() -> None
     predicate = compiler.generate(part, "deep")
     assert predicate({"x": 1}) is True
     assert predicate({"x": 2}) is False
+
+
+def test_duplicate_rule_names_are_errors(tmp_path: Path) -> None:
+    text = (RULES / "good" / "telnet_open.yml").read_text()
+    (tmp_path / "a.yml").write_text(text)
+    (tmp_path / "b.yml").write_text(
+        text.replace("d443068a-15a0-4942-87f8-c6d7245c4ff6", "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d")
+    )
+    rules = RuleSet.load([tmp_path])
+    assert len(rules.rules) == 1
+    assert "duplicate rule name good.telnet_open" in str(rules.errors[0])
+    assert rules.errors[0].file == str(tmp_path / "b.yml")

@@ -80,6 +80,7 @@ def load_files(paths: Sequence[Path], extra_filters: Sequence[Path] = ()) -> Loa
     loaded = Loaded()
     collections: list[SigmaCollection] = []
     seen_ids: dict[str, Path] = {}
+    seen_names: dict[str, Path] = {}
     for path in rule_files([*paths, *extra_filters], loaded.errors):
         try:
             collection = SigmaCollection.load_ruleset([path], collect_errors=True, resolve_references=False)
@@ -101,6 +102,15 @@ def load_files(paths: Sequence[Path], extra_filters: Sequence[Path] = ()) -> Loa
                     loaded.errors.append(
                         RuleError(
                             f"duplicate rule id {rule.id} (first in {first})", file=str(path), rule=rule_label(rule)
+                        )
+                    )
+                    continue
+            if rule.name:
+                first = seen_names.setdefault(str(rule.name), path)
+                if first != path:
+                    loaded.errors.append(
+                        RuleError(
+                            f"duplicate rule name {rule.name} (first in {first})", file=str(path), rule=str(rule.name)
                         )
                     )
                     continue
