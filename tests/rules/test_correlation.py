@@ -249,3 +249,59 @@ def test_each_evaluate_run_starts_fresh() -> None:
     two = [_login("bob"), _login("bob")]
     assert "corr.brute_force" not in _by_rule(rules, two)
     assert "corr.brute_force" not in _by_rule(rules, two)
+
+
+def test_median_percentile_and_many_events_in_one_window() -> None:
+    text = """
+title: sample
+name: m.sample
+id: 5f0e4f4e-0000-4000-8000-0000000000f2
+logsource: {category: ev}
+detection: {s: {k: a}, condition: s}
+---
+title: median
+name: m.median
+id: 5f0e4f4e-0000-4000-8000-0000000000f3
+correlation:
+  type: value_median
+  rules: [m.sample]
+  group-by: [host]
+  timespan: 1d
+  condition: {gte: 50, field: v}
+---
+title: p90
+name: m.p90
+id: 5f0e4f4e-0000-4000-8000-0000000000f4
+correlation:
+  type: value_percentile
+  rules: [m.sample]
+  group-by: [host]
+  timespan: 1d
+  condition: {gte: 90, field: v, percentile: 90}
+---
+title: burst
+name: m.burst
+id: 5f0e4f4e-0000-4000-8000-0000000000f5
+correlation:
+  type: event_count
+  rules: [m.sample]
+  group-by: [host]
+  timespan: 1h
+  condition: {gte: 20000}
+"""
+    rules = RuleSet.loads(text)
+    assert not rules.errors, [str(e) for e in rules.errors]
+    # 20,000 events within the hour: windows are evaluated in linear time, so this is quick
+    records = [
+        {"record.type": "ev", "k": "a", "host": "h", "v": i % 101, "ts": 1_000_000 + i * 0.1} for i in range(20_000)
+    ]
+    found = {m.rule.name: m.record for m in rules.evaluate(records) if m.rule.correlation}  # type: ignore[arg-type]
+    assert found["m.burst"]["correlation.count"] == 20_000
+    assert found["m.median"]["correlation.value"] == 50
+    assert found["m.p90"]["correlation.value"] == 90
+    few = [
+        {"record.type": "ev", "k": "a", "host": "h", "v": v, "ts": 10 + i} for i, v in enumerate([10, 20, 60, 70, 80])
+    ]
+    found = {m.rule.name: m.record for m in rules.evaluate(few) if m.rule.correlation}  # type: ignore[arg-type]
+    assert found["m.median"]["correlation.value"] == 60  # the window with the most records where it holds
+    assert found["m.median"]["correlation.count"] == 5
