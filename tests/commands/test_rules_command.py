@@ -189,3 +189,15 @@ def test_convert_reports_correlations_a_backend_cannot_express(cli: Cli) -> None
     code, _, err = cli("rules", "convert", "-t", "elasticsearch", "--no-builtin-rules", str(RULES / "correlation"))
     assert code == 1
     assert "corr.brute_force" in err
+
+
+def test_list_filters_by_tag_level_and_record_type(cli: Cli) -> None:
+    base = ("rules", "list", "--no-builtin-rules", "--rules", str(RULES / "good"), "--format", "json")
+    names = lambda *extra: sorted(r["name"] for r in json.loads(cli(*base, *extra)[1]))  # noqa: E731
+    assert names("--tag", "iec62443") == ["good.cleartext_control_protocol"]
+    assert names("--tag", "nist_csf.pr_ds") == ["good.cert_expiring", "good.cleartext_control_protocol"]
+    assert names("--level", "medium") == ["good.cleartext_control_protocol", "good.telnet_open"]
+    assert names("--record-type", "tls_endpoint") == ["good.cert_expiring"]
+    with pytest.raises(SystemExit) as exited:  # argparse's own usage error
+        cli(*base, "--level", "severe")
+    assert exited.value.code == 2

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from xposture.commands.common import EXIT_FINDINGS, EXIT_OK, stderr_console, write_output
+from xposture.commands.common import EXIT_FINDINGS, EXIT_OK, severity, stderr_console, write_output
 from xposture.errors import UsageError
 from xposture.rules import Rule, RuleSet, builtin_pack_dirs
 from xposture.rules.convert import TARGETS, convert
@@ -41,6 +41,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing = sub.add_parser("list", help="rules with id, title, level, logsource, tags and pack")
     common(listing)
     listing.add_argument("--pack", action="append", default=[], metavar="P", help="only this pack (repeatable)")
+    listing.add_argument(
+        "--tag", action="append", default=[], metavar="T", help="only rules with a tag starting with T (e.g. iec62443)"
+    )
+    listing.add_argument("--level", type=severity, metavar="S", help="only rules at or over this level")
+    listing.add_argument("--record-type", metavar="TYPE", help="only rules routed to this record type")
     listing.add_argument("--format", choices=("table", "json"), default="table")
     listing.set_defaults(handler=run_list)
 
@@ -113,13 +118,23 @@ def _console() -> tuple[Console, io.StringIO]:
 
 def run_list(args: argparse.Namespace) -> int:
     ruleset = RuleSet.load(rule_paths(args))
-    rules = [r for r in ruleset.rules if not args.pack or r.pack in args.pack]
+    rules = [r for r in ruleset.rules if _selected(r, args)]
     _report_load_errors(args, ruleset)
     if args.format == "json":
         write_output(json.dumps([r.to_dict() for r in rules], indent=2) + "\n", args.output)
         return EXIT_OK
     write_output(rules_table(rules), args.output)
     return EXIT_OK
+
+
+def _selected(rule: Rule, args: argparse.Namespace) -> bool:
+    if args.pack and rule.pack not in args.pack:
+        return False
+    if args.tag and not any(t.lower().startswith(p.lower()) for p in args.tag for t in rule.tags):
+        return False
+    if args.level is not None and rule.level < args.level:
+        return False
+    return args.record_type is None or rule.record_type == args.record_type
 
 
 def rules_table(rules: Sequence[Rule]) -> str:
