@@ -356,3 +356,21 @@ def test_duplicate_rule_names_are_errors(tmp_path: Path) -> None:
     assert len(rules.rules) == 1
     assert "duplicate rule name good.telnet_open" in str(rules.errors[0])
     assert rules.errors[0].file == str(tmp_path / "b.yml")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["record.type", "logsource.product", "logsource.service", "flow.protocol", "service.port"]),
+            st.one_of(st.none(), st.text(max_size=6), st.integers(), st.lists(st.text(max_size=4), max_size=2)),
+        ),
+        max_size=6,
+    )
+)
+def test_odd_records_never_raise(records: list[dict[str, object]]) -> None:
+    rules = RuleSet.load([RULES / "good", RULES / "correlation"])
+    list(rules.evaluate(records))  # type: ignore[arg-type]
+    for record in records:
+        rules.check(record)  # type: ignore[arg-type]
+    rules.considered(records)  # type: ignore[arg-type]

@@ -253,7 +253,10 @@ class RuleSet:
         groups = self._groups
         for record in records:
             key = (record.get(TYPE), record.get(PRODUCT_FIELD), record.get(SERVICE_FIELD))
-            group = groups.get(key) or self._group(key)
+            try:
+                group = groups.get(key) or self._group(key)
+            except TypeError:  # a list where a record type belongs: no rule is routed to it
+                continue
             if not group.size:
                 continue
             entries = group.entries
@@ -268,16 +271,25 @@ class RuleSet:
             for synthesized in tracker.results(runs[id(tracker)]):
                 yield Match(tracker.rule, synthesized)
 
+    def _group_of(self, record: Record) -> _Group | None:
+        try:
+            return self._group((record.get(TYPE), record.get(PRODUCT_FIELD), record.get(SERVICE_FIELD)))
+        except TypeError:  # unhashable routing fields: no rule is routed to such a record
+            return None
+
     def check(self, record: Record) -> list[Rule]:
         """Detection rules that hold for one record (correlations are not evaluated)."""
-        group = self._group((record.get(TYPE), record.get(PRODUCT_FIELD), record.get(SERVICE_FIELD)))
+        group = self._group_of(record)
+        if group is None:
+            return []
         return [group.entries[p].rule for p in group.candidates(record) if group.entries[p].predicate(record)]
 
     def considered(self, records: Iterable[Record]) -> int:
         """Record·rule pairs routing puts in front of each other (the benchmark's unit of work)."""
         total = 0
         for record in records:
-            total += self._group((record.get(TYPE), record.get(PRODUCT_FIELD), record.get(SERVICE_FIELD))).size
+            group = self._group_of(record)
+            total += group.size if group is not None else 0
         return total
 
 
