@@ -310,7 +310,14 @@ def _tidy(number: float) -> float | int:
 
 
 def _hashable(value: FieldValue) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+    """A group-by value usable as a dict key: lists become tuples, anything else unhashable its text."""
+    if isinstance(value, list):
+        value = tuple(value)  # type: ignore[assignment]
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
 
 
 def _rank(value: Scalar) -> float:
