@@ -28,6 +28,9 @@ from xposture.rules.model import Match, Rule
 from xposture.rules.routing import PRODUCT_FIELD, SERVICE_FIELD, narrows, record_type_for
 from xposture.rules.values import number_of, text_of
 
+RETIRED_STATUSES = frozenset({"deprecated", "unsupported"})
+"""Rules with these Sigma statuses are listed but never evaluated (as ``sigma convert`` skips them)."""
+
 
 @dataclass(slots=True)
 class _Entry:
@@ -106,11 +109,16 @@ class _Group:
 
 
 class RuleSet:
-    """Loaded, compiled rules; ``errors`` lists every rule that could not be loaded or compiled, with its file."""
+    """Loaded, compiled rules; ``errors`` lists every rule that could not be loaded or compiled, with its file.
+
+    ``retired`` lists the rules of ``rules`` that are ``deprecated`` or
+    ``unsupported``: they are listed, never evaluated.
+    """
 
     def __init__(self, rules: list[Rule], errors: list[RuleError]) -> None:
         self.rules = rules
         self.errors = errors
+        self.retired: list[Rule] = []
         self._entries: list[_Entry] = []
         self._anchors: dict[int, tuple[str, frozenset[str]]] = {}
         self._by_type: dict[str, list[_Entry]] = {}
@@ -172,6 +180,10 @@ class RuleSet:
                 detections.append((sigma_rule, meta))
         by_sigma: dict[int, _Entry] = {}
         for sigma_rule, meta in detections:
+            if meta.status in RETIRED_STATUSES:
+                ruleset.rules.append(meta)
+                ruleset.retired.append(meta)
+                continue
             try:
                 result = compile_rule(sigma_rule, policy)
             except (CompileError, SigmaError, ValueError) as exc:

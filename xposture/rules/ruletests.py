@@ -81,10 +81,16 @@ def run_rule_tests(
 
     ``allow_untested`` skips rules without any ``tests:`` section (foreign packs
     such as SigmaHQ's); a section that lacks one of its two lists still fails.
+    Retired rules (``deprecated``, ``unsupported``) are never evaluated, so
+    their examples are skipped too.
     """
     report = TestReport()
+    retired = {id(r) for r in ruleset.retired}
     for rule in rules if rules is not None else ruleset.rules:
         tests = rule.tests
+        if id(rule) in retired:
+            report.untested += 1
+            continue
         if allow_untested and not tests:
             report.untested += 1
             continue
