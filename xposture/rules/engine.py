@@ -29,7 +29,7 @@ from xposture.rules.routing import PRODUCT_FIELD, SERVICE_FIELD, narrows, record
 from xposture.rules.values import number_of, text_of
 
 RETIRED_STATUSES = frozenset({"deprecated", "unsupported"})
-"""Rules with these Sigma statuses are listed but never evaluated (as ``sigma convert`` skips them)."""
+"""Rules with these Sigma statuses are listed but never evaluated: retired by their authors, or skipped by ``sigma convert``."""
 
 
 @dataclass(slots=True)
