@@ -65,6 +65,17 @@ def _record(rule: Rule, raw: Any) -> Record:
     return record
 
 
+def example_records(rule: Rule) -> list[Record]:
+    """A detection rule's ``match`` and ``nomatch`` examples as records (malformed ones left out)."""
+    found: list[Record] = []
+    for kind in ("match", "nomatch"):
+        examples = rule.tests.get(kind)
+        for raw in examples if isinstance(examples, list) else []:
+            if isinstance(raw, Mapping):
+                found.append(_record(rule, raw))
+    return found
+
+
 def _scenarios(raw: Any) -> list[list[Any]]:
     """A correlation example: one list of records, or a list of such lists."""
     if not isinstance(raw, list):
