@@ -181,9 +181,13 @@ def _rules_text(seed: int) -> str:
     for i in range(12):
         field = rng.choice(FIELDS)
         other = rng.choice(FIELDS)
-        modifier = rng.choice(["", "", "|contains", "|startswith", "|endswith", "|cased", "|contains|cased", "|re"])
+        modifier = rng.choice(
+            ["", "", "|contains", "|startswith", "|endswith", "|cased", "|contains|cased", "|re", "|gt", "|lte"]
+        )
         pool: list[object] = list(WORDS) + ([1, 2, 0.5, True, False] if modifier == "" else [])
         values = rng.sample(pool, rng.randint(1, 3))
+        if modifier in ("|gt", "|lte"):
+            values = [rng.choice([0, 1, 1.5, 2])]
         condition = rng.choice(["s", "s and not t", "s or t", "not t", "s and t"])
         if modifier == "|re":
             values = [re.escape(str(v)) for v in values]

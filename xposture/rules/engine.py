@@ -54,11 +54,17 @@ class _Group:
     numeric text.
     """
 
-    __slots__ = ("entries", "index", "size", "unanchored")
+    __slots__ = ("entries", "index", "ordered", "size", "unanchored")
+
+    DIRECT_UP_TO = 3
+    """Groups this small check every rule directly: cheaper than looking anchors up."""
 
     def __init__(self, entries: list[_Entry], anchors: Mapping[int, tuple[str, frozenset[str]]]) -> None:
         self.entries = {e.position: e for e in entries}
         self.size = len(entries)
+        self.ordered: tuple[_Entry, ...] | None = None
+        if len(entries) <= self.DIRECT_UP_TO or not any(e.position in anchors for e in entries):
+            self.ordered = tuple(entries)
         self.unanchored = [e.position for e in entries if e.position not in anchors]
         by_field: dict[str, dict[str, list[int]]] = {}
         for e in entries:
@@ -271,9 +277,12 @@ class RuleSet:
                 continue
             if not group.size:
                 continue
-            entries = group.entries
-            for position in group.candidates(record):
-                entry = entries[position]
+            if group.ordered is not None:
+                candidates: Iterable[_Entry] = group.ordered
+            else:
+                entries = group.entries
+                candidates = [entries[p] for p in group.candidates(record)]
+            for entry in candidates:
                 if entry.predicate(record):
                     if entry.output:
                         yield Match(entry.rule, record)
