@@ -1,0 +1,97 @@
+"""Layer-2 discovery protocols: LLDP, Cisco CDP and PROFINET DCP (identity of switches and field devices)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from xposture.scanners.ot.dissect.base import ParseError, need, text
+
+CDP_SNAP = b"\xaa\xaa\x03\x00\x00\x0c\x20\x00"
+DCP_SERVICES = {3: "get", 4: "set", 5: "identify", 6: "hello"}
+
+
+def lldp(data: bytes) -> dict[str, str]:
+    """System name/description, port and management address of an LLDPDU."""
+    found: dict[str, str] = {}
+    pos = 0
+    while pos + 2 <= len(data):
+        head = int.from_bytes(data[pos : pos + 2], "big")
+        kind, length = head >> 9, head & 0x1FF
+        pos += 2
+        if kind == 0:
+            break
+        need(data, pos + length, "lldp tlv")
+        value = data[pos : pos + length]
+        if kind == 1 and length > 1:
+            found["chassis_id"] = value[1:].hex(":") if value[0] == 4 else text(value[1:])
+        elif kind == 2 and length > 1:
+            found["port"] = text(value[1:])
+        elif kind == 5:
+            found["name"] = text(value)
+        elif kind == 6:
+            found["description"] = text(value)
+        elif kind == 8 and length > 2:
+            size = value[0]
+            if value[1] == 1 and size == 5:
+                found["management_ip"] = str(ipaddress.IPv4Address(value[2:6]))
+        pos += length
+    if not found:
+        raise ParseError("empty LLDPDU")
+    return found
+
+
+def cdp(data: bytes) -> dict[str, str]:
+    """Device id, software version, platform and first address of a CDP frame (after the SNAP header)."""
+    need(data, 4, "cdp header")
+    found: dict[str, str] = {}
+    pos = 4
+    while pos + 4 <= len(data):
+        kind = int.from_bytes(data[pos : pos + 2], "big")
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if length < 4:
+            raise ParseError("cdp: bad TLV length")
+        need(data, pos + length, "cdp tlv")
+        value = data[pos + 4 : pos + length]
+        if kind == 1:
+            found["name"] = text(value)
+        elif kind == 5:
+            found["description"] = text(value)
+        elif kind == 6:
+            found["model"] = text(value)
+        elif kind == 3:
+            found["port"] = text(value)
+        elif kind == 2 and len(value) >= 13 and value[4:9] == b"\x01\x01\xcc\x00\x04":
+            found["management_ip"] = str(ipaddress.IPv4Address(value[9:13]))
+        pos += length
+    return found
+
+
+def dcp(data: bytes) -> dict[str, str]:
+    """Service, station name, vendor/device id, role and IP of a PROFINET DCP frame (after the frame id)."""
+    need(data, 10, "dcp header")
+    service, service_type = data[0], data[1]
+    length = int.from_bytes(data[8:10], "big")
+    found: dict[str, str] = {
+        "service": DCP_SERVICES.get(service, f"service_{service}"),
+        "response": "true" if service_type & 0x01 else "false",
+    }
+    pos = 10
+    end = min(len(data), 10 + length)
+    response = bool(service_type & 0x01)
+    while pos + 4 <= end:
+        option, sub = data[pos], data[pos + 1]
+        block = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        body = data[pos + 4 : pos + 4 + block]
+        if response or service == 4:
+            body = body[2:]
+        if option == 2 and sub == 1:
+            found["model"] = text(body)
+        elif option == 2 and sub == 2:
+            found["name"] = text(body)
+        elif option == 2 and sub == 3 and len(body) >= 4:
+            found["vendor_id"] = f"0x{int.from_bytes(body[0:2], 'big'):04x}"
+            found["device_id"] = f"0x{int.from_bytes(body[2:4], 'big'):04x}"
+        elif option == 1 and sub == 2 and len(body) >= 4:
+            found["ip"] = str(ipaddress.IPv4Address(body[0:4]))
+        pos += 4 + block + (block & 1)
+    return found
