@@ -58,7 +58,7 @@ PCAPNG_SHB = b"\x0a\x0d\x0d\x0a"
 GZIP_MAGIC = b"\x1f\x8b"
 
 Frame = tuple[int, float, bytes, int, int, int]
-"""``(linktype, timestamp_s, buffer, start, captured_length, file_offset)``; the buffer is only valid until the next frame."""
+"""``(linktype, timestamp_s, buffer, start, caplen, file_offset)``; ``buffer`` is valid until the next frame."""
 
 Opener = Callable[[Path], BinaryIO]
 

@@ -121,7 +121,7 @@ def _identity(
         "vendor_id": vendor,
         "device_type": DEVICE_TYPES.get(device_type, f"type_{device_type:#x}"),
         "product_code": str(product),
-        "firmware": f"{major}.{minor:03d}" if minor >= 10 else f"{major}.{minor}",
+        "firmware": f"{major}.{minor:02d}",
         "serial": f"{serial:08x}",
     }
     if name:
@@ -248,5 +248,21 @@ def operation(service: int, cip_class: int | None) -> tuple[str, str | None]:
     return "other", None
 
 
-def service_name(service: int) -> str:
-    return SERVICES.get(service & 0x7F, f"service_{service & 0x7F:#04x}")
+CLASS_SERVICES = {
+    (CLASS_NVS, 0x4B): "nvs_initiate_update",
+    (CLASS_NVS, 0x4D): "nvs_update_transfer",
+    (CLASS_NVS, 0x51): "nvs_finalize_update",
+    (CLASS_FILE, 0x4B): "initiate_upload",
+    (CLASS_FILE, 0x4C): "initiate_download",
+    (CLASS_PROGRAM, 0x4B): "initiate_upload",
+    (CLASS_PROGRAM, 0x4C): "initiate_download",
+    (CLASS_CONNECTION_MANAGER, 0x4E): "forward_close",
+    (CLASS_CONNECTION_MANAGER, 0x52): "unconnected_send",
+    (0x67, 0x4B): "execute_pccc",
+}
+
+
+def service_name(service: int, cip_class: int | None = None) -> str:
+    """Name of a CIP service; vendor/class-specific codes (0x4B..0x63) are named per class."""
+    code = service & 0x7F
+    return CLASS_SERVICES.get((cip_class or 0, code)) or SERVICES.get(code, f"service_{code:#04x}")

@@ -54,3 +54,45 @@ def message(data: bytes) -> dict[str, str | bytes]:
     except Exception as exc:  # scapy's BER decoder raises many exception types on garbage
         raise ParseError(f"snmp: {exc.__class__.__name__}") from None
     return result
+
+
+PDU_TAGS = {
+    0xA0: ("get", "read"),
+    0xA1: ("get_next", "read"),
+    0xA2: ("response", "other"),
+    0xA3: ("set", "write"),
+    0xA4: ("trap", "other"),
+    0xA5: ("get_bulk", "read"),
+    0xA6: ("inform", "other"),
+    0xA7: ("trap", "other"),
+    0xA8: ("report", "other"),
+}
+
+
+def _length(data: bytes, pos: int) -> tuple[int, int]:
+    if pos >= len(data):
+        raise ParseError("snmp: truncated length")
+    first = data[pos]
+    if first < 0x80:
+        return first, pos + 1
+    octets = first & 0x7F
+    if octets == 0 or octets > 3 or pos + 1 + octets > len(data):
+        raise ParseError("snmp: bad length")
+    return int.from_bytes(data[pos + 1 : pos + 1 + octets], "big"), pos + 1 + octets
+
+
+def community(data: bytes) -> tuple[str, bytes, str, str]:
+    """``(version, community, pdu_name, pdu_class)`` read straight from the BER header (no scapy: every packet)."""
+    found = version(data)
+    if found == "v3":
+        return found, b"", "v3", "other"
+    _outer, pos = _length(data, 1)
+    pos += 3
+    if pos >= len(data) or data[pos] != 0x04:
+        raise ParseError("snmp: expected community string")
+    size, pos = _length(data, pos + 1)
+    if pos + size >= len(data):
+        raise ParseError("snmp: truncated community")
+    secret = data[pos : pos + size]
+    name, kind = PDU_TAGS.get(data[pos + size], ("other", "other"))
+    return found, secret, name, kind
