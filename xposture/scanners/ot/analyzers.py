@@ -460,9 +460,8 @@ def analyze_mqtt(cap: Capture, conv: Conversation, side: Side, payload: bytes, s
             secret = info["password"] if isinstance(info["password"], bytes) else b""
             user = str(info["user"])
             anonymous = not info["has_user"] and not info["has_password"]
-            entry = cap.credential(
-                conv, "password" if secret else "none", user, secret or None, ts, foff, anonymous=anonymous
-            )
+            kind = "password" if secret else "username" if user else "anonymous"
+            entry = cap.credential(conv, kind, user, secret or None, ts, foff, anonymous=anonymous)
             conv.attrs["_mqtt_credential"] = entry
         elif kind == 2 and not side.is_client:
             code = mqtt.connack_code(packet)

@@ -57,6 +57,7 @@ ETHERTYPES = {
     0x88AB: "powerlink",
     0x2000: "cdp",
     0x0026: "stp",
+    0x0000: "llc",
 }
 
 Address = int | bytes
@@ -204,6 +205,7 @@ class Credential:
     port: int
     user: str
     secret_hash: str
+    hashes: list[str] = field(default_factory=list)
     anonymous: bool = False
     is_default: bool = False
     attempts: int = 0
@@ -215,6 +217,8 @@ class Credential:
     offset: int = 0
 
     def absorb(self, other: Credential) -> None:
+        for digest in other.hashes:
+            self.add_hash(digest)
         self.attempts += other.attempts
         self.failed += other.failed
         if other.succeeded is not None:
@@ -222,6 +226,15 @@ class Credential:
         if other.first < self.first:
             self.first, self.file, self.offset = other.first, other.file, other.offset
         self.last = max(self.last, other.last)
+
+    def add_hash(self, digest: str) -> None:
+        """Remember a distinct secret (by its salted hash); a few are kept, the count is what matters."""
+        if digest and digest not in self.hashes and len(self.hashes) < MAX_HASHES:
+            self.hashes.append(digest)
+
+
+MAX_HASHES = 32
+"""Distinct secrets remembered per user: enough to show password guessing, bounded under brute force."""
 
 
 @dataclass(slots=True)
@@ -452,6 +465,8 @@ class Capture:
                 payload_start = p + 8
             elif buf[p : p + 2] == b"\x42\x42":
                 et = 0x0026
+            else:
+                et = 0
         key = (src, dst, et)
         entry = self.layer2.get(key)
         if entry is None:
@@ -497,7 +512,7 @@ class Capture:
             digest = self._secret_memo.get(secret, "")
             if not digest:
                 digest = self._secret_memo[secret] = self.hasher(secret)
-        key = (conv.protocol, conv.client, conv.server, conv.server_port, user, digest)
+        key = (conv.protocol, conv.client, conv.server, conv.server_port, user, kind)
         entry = self.credentials.get(key)
         if entry is None:
             entry = Credential(
@@ -508,12 +523,14 @@ class Capture:
                 conv.server_port,
                 user,
                 digest,
-                anonymous,
-                is_default,
+                anonymous=anonymous,
+                is_default=is_default,
                 first=ts,
             )
             entry.file, entry.offset = self.file, foff
             self.credentials[key] = entry
+        entry.add_hash(digest)
+        entry.is_default = entry.is_default or is_default
         entry.attempts += 1
         entry.last = ts
         return entry
@@ -638,4 +655,7 @@ def _addresses() -> Callable[[Any], str]:
 def _mac(raw: bytes | str) -> str:
     if isinstance(raw, str):
         return raw
-    return raw.hex(":") if raw else ""
+    return raw.hex(":") if raw and raw != ZERO_MAC else ""
+
+
+ZERO_MAC = b"\x00" * 6
