@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,7 +93,17 @@ class Host:
 class Builder:
     """Turns one merged :class:`Capture` into records for one site."""
 
-    def __init__(self, capture: Capture, zones: ZoneMap, site: str, vendors: dict[str, str]) -> None:
+    def __init__(
+        self,
+        capture: Capture,
+        zones: ZoneMap,
+        site: str,
+        vendors: dict[str, str],
+        policy: Mapping[str, Any] | None = None,
+    ) -> None:
+        policy = policy or {}
+        self.scan_min_targets = int(policy.get("ot_scan_min_targets", 20))
+        self.discovery_min_targets = int(policy.get("ot_discovery_min_targets", 5))
         self.cap = capture
         self.zones = zones
         self.site = site
@@ -218,9 +228,10 @@ class Builder:
                 "host.last_seen": iso(h.last),
                 "host.distinct_targets": len(h.contacted),
                 "host.unanswered_connections": h.unanswered,
-                "host.scan_suspected": len(h.contacted) >= 20 and h.unanswered >= 10,
+                "host.scan_suspected": len(h.contacted) >= self.scan_min_targets
+                and h.unanswered >= self.scan_min_targets // 2,
                 "host.ot_discovery_requests": len(targets),
-                "host.ot_discovery_sweep": len(targets) >= 5,
+                "host.ot_discovery_sweep": len(targets) >= self.discovery_min_targets,
                 "host.is_private": self.zones.is_private(ip),
                 "host.is_engineering_host": self.zones.is_engineering(ip),
                 "host.is_ot": bool(ot_server or ot_client or identity),

@@ -116,7 +116,7 @@ class PcapScanner:
         macs |= {str(v) for v in capture.arp.values()}
         manuf = source.options.get("oui_file")
         vendors = oui.vendors(sorted(m for m in macs if m), Path(manuf) if manuf else None)
-        yield from Builder(capture, zones, source.site, vendors).records()
+        yield from Builder(capture, zones, source.site, vendors, ctx.policy).records()
 
     def _analyse(
         self, files: list[Path], deep: bool, salt: bytes, workers: int, ctx: ScanContext
