@@ -31,8 +31,7 @@ ATTACK = {
     "operate": "T0855",
     "force": "T0836",
     "force_listen_only": "T0814",
-    "time_set": "T0849",
-    "disable_reporting": "T0815",
+    "disable_reporting": "T0804",
     "file_write": "T0867",
     "file_delete": "T0872",
     "method_call": "T0871",
@@ -290,6 +289,7 @@ class Builder:
             "ot.identity_known": bool(identity.get("model") or identity.get("firmware")),
             "ot.masters": masters,
             "ot.master_count": len(masters),
+            "ot.multiple_masters": len(masters) > 1,
             "ot.non_engineering_masters": len([m for m in masters if not self.zones.is_engineering(m)]),
             "ot.mac_vendor": self.vendors.get(mac),
             "ot.declared": declared is not None if self.zones.has_declared_assets else None,
@@ -312,6 +312,7 @@ class Builder:
         fields["device.level"] = level
         fields["device.internet_peers"] = len([p for p in h.peers if not self.zones.is_private(p)])
         fields["device.is_public"] = not self.zones.is_private(ip)
+        fields["device.talks_to_internet"] = bool(fields["device.internet_peers"]) or bool(fields["device.is_public"])
         return self._record("ot_device", ip, "device", fields, h.file, h.offset, "ot_device")
 
     # ------------------------------------------------------------------ flows
@@ -367,6 +368,7 @@ class Builder:
             "flow.control_count": conv.control,
             "flow.pdus": conv.parsed,
             "flow.malformed_count": conv.malformed,
+            "flow.malformed": conv.malformed > 0,
             "flow.is_ot": is_ot,
             "flow.encrypted": encrypted,
             "flow.cleartext_ot": is_ot and not encrypted and conv.protocol in ports.CLEARTEXT_OT,
