@@ -256,7 +256,7 @@ def _s7comm(cap: Capture, conv: Conversation, side: Side, pdu: s7.S7Pdu, ts: flo
             cap.identify(conv.server, "s7_szl", fields)
 
 
-CipSummary = tuple[tuple[str, str, str | None, bool], ...]
+CipSummary = tuple[tuple[str, str, str | None, bool, int], ...]
 _CIP_MEMO: dict[bytes, CipSummary] = {}
 """CIP requests repeat (polling): classify each distinct message once. Bounded, process-wide."""
 MAX_CIP_MEMO = 16384
@@ -287,9 +287,13 @@ def analyze_enip(cap: Capture, conv: Conversation, side: Side, payload: bytes, s
             elif "_cip_identity" in conv.attrs:
                 for message in enip.cpf_messages(pdu, command):
                     if message[:1] == b"\x81" and len(message) >= 4 and message[2] == 0:
-                        del conv.attrs["_cip_identity"]
-                        item = enip.identity_object(message[4 + 2 * message[3] :])
-                        cap.identify(conv.server, "cip_identity", _strings(item))
+                        slot = conv.attrs.pop("_cip_identity")
+                        item = _strings(enip.identity_object(message[4 + 2 * message[3] :]))
+                        if slot < 0:
+                            cap.identify(conv.server, "cip_identity", item)
+                        else:  # a module in the chassis behind this adapter, reached through its backplane
+                            module = f"slot {slot}: {item.get('model', '?')} firmware {item.get('firmware', '?')}"
+                            cap.attr(conv.server, "cip.modules", f"{module} serial {item.get('serial', '?')}")
                         break
             continue
         if side.is_client:
@@ -317,19 +321,19 @@ def _cip_request(cap: Capture, conv: Conversation, message: bytes, ts: float, fo
     summary = _CIP_MEMO.get(message)
     if summary is None:
         found = []
-        for service, cip_class, _symbol in enip.requests(message):
+        for service, cip_class, _symbol, slot in enip.requests(message):
             kind, operation = enip.operation(service, cip_class)
             identity = service == 0x01 and cip_class == enip.CLASS_IDENTITY
-            found.append((enip.service_name(service, cip_class), kind, operation, identity))
+            found.append((enip.service_name(service, cip_class), kind, operation, identity, slot))
         summary = tuple(found)
         if len(_CIP_MEMO) < MAX_CIP_MEMO:
             _CIP_MEMO[message] = summary
-    for name, kind, operation, identity in summary:
+    for name, kind, operation, identity, slot in summary:
         conv.count(name, kind)
         if operation:
             cap.operation(conv, "enip", operation, name, ts, foff)
         if identity:
-            conv.attrs["_cip_identity"] = True
+            conv.attrs["_cip_identity"] = slot
             cap.discovered(conv)
 
 
@@ -496,6 +500,8 @@ def analyze_ftp(cap: Capture, conv: Conversation, side: Side, payload: bytes, se
             elif verb in ("STOR", "APPE"):
                 cap.operation(conv, "ftp", "file_write", verb.lower(), ts, foff)
         else:
+            if not line[:3].isdigit():
+                continue  # continuation line of a multi-line reply
             code = cleartext.reply_code(line)
             conv.parsed += 1
             if code == 220 and "ftp_banner" not in conv.attrs:

@@ -250,7 +250,7 @@ class Builder:
             fields["host.zone"] = zone
             fields["host.level"] = level
             yield self._record("network_host", ip, "host", fields, h.file, h.offset, "network_host")
-            if ot_server or cap.identity_sources.get(ip, set()) & OT_IDENTITY_SOURCES:
+            if ot_server or cap.identity_sources.get(ip, set()) & OT_IDENTITY_SOURCES or "cip.modules" in attrs:
                 yield self._device(ip, h, mac, identity, attrs, ot_server, ot_client, declared)
 
     def _device(
@@ -286,6 +286,7 @@ class Builder:
             "ot.client_protocols": ot_client,
             "ot.roles": sorted({"server"} if ot_server else set()) + (["master"] if ot_client else []),
             "ot.identity_sources": sorted(self.cap.identity_sources.get(ip, set())),
+            "ot.modules": sorted(attrs.get("cip.modules", set())),
             "ot.identity_known": bool(identity.get("model") or identity.get("firmware")),
             "ot.masters": masters,
             "ot.master_count": len(masters),

@@ -305,123 +305,125 @@ class Capture:
         truncated = 0
         ts = 0.0
         first = self.first
-        for linktype, ts, buf, off, caplen, foff in frames:
-            packets += 1
-            total_bytes += caplen
-            if first == 0.0:
-                first = ts
-            end = off + caplen
-            vlan = 0
-            try:
-                if linktype == 1:
-                    if caplen < 14:
-                        truncated += 1
-                        continue
-                    et = (buf[off + 12] << 8) | buf[off + 13]
-                    p = off + 14
-                    while et in VLAN_TAGS:
-                        vlan = ((buf[p] << 8) | buf[p + 1]) & 0x0FFF
-                        et = (buf[p + 2] << 8) | buf[p + 3]
-                        p += 4
-                    if et == 0x0800:
-                        version = 4
-                    elif et == 0x86DD:
-                        version = 6
-                    else:
-                        self._layer2(buf, off, p, end, et, ts, foff, vlan)
-                        continue
-                elif linktype in (0, 108):
-                    family = LE32(buf, off)[0] if linktype == 0 else BE32(buf, off)[0]
-                    if family > 0xFFFF:
-                        family = BE32(buf, off)[0] if linktype == 0 else LE32(buf, off)[0]
-                    p = off + 4
-                    version = 4 if family in NULL_IPV4 else 6 if family in NULL_IPV6 else 0
-                elif linktype in (101, 12, 14, 228, 229):
-                    p = off
-                    version = buf[p] >> 4
-                elif linktype == 113:
-                    p = off + 16
-                    et = H(buf, off + 14)[0]
-                    version = 4 if et == 0x0800 else 6 if et == 0x86DD else 0
-                elif linktype == 276:
-                    p = off + 20
-                    et = H(buf, off)[0]
-                    version = 4 if et == 0x0800 else 6 if et == 0x86DD else 0
-                else:
-                    version = 0
-                    p = off
-                if version == 4:
-                    vihl, tot, frag, proto, src, dst = IP4(buf, p)
-                    l4 = p + (vihl & 15) * 4
-                    ip_end = p + tot
-                    if ip_end > end or tot < 20:
-                        ip_end = end
-                    wire = ip_end - p
-                    if frag & 0x1FFF:
-                        proto = FRAGMENT
-                elif version == 6:
-                    plen6, proto, src, dst = IP6(buf, p)
-                    l4 = p + 40
-                    ip_end = l4 + plen6
-                    if ip_end > end or plen6 == 0:
-                        ip_end = end
-                    wire = ip_end - p
-                    # hop-by-hop, routing, destination options: skip to the transport header
-                    while proto in (0, 43, 60) and l4 + 8 <= ip_end:
-                        proto = buf[l4]
-                        l4 += (buf[l4 + 1] + 1) * 8
-                    if proto == 44 and l4 + 8 <= ip_end:
-                        proto = FRAGMENT if H(buf, l4 + 2)[0] & 0xFFF8 else buf[l4]
-                        l4 += 8
-                else:
-                    self.non_ip += 1
-                    continue
-                flags = 0
-                seq = 0
-                if proto == 6 and l4 + 20 <= ip_end:
-                    sport, dport, seq, offflags = TCP(buf, l4)
-                    flags = offflags & 0x3F
-                    start = l4 + (offflags >> 12) * 4
-                elif proto == 17 and l4 + 8 <= ip_end:
-                    sport, dport = UDP(buf, l4)
-                    start = l4 + 8
-                else:
-                    if proto in (6, 17):
-                        truncated += 1
-                    sport = dport = 0
-                    start = ip_end
-                key = (src, dst, sport, dport, proto)
-                side = get(key)
-                if side is None:
-                    side = self._open(key, flags, ts, foff, buf, off if linktype == 1 else -1, vlan)
-                conv = side.conv
-                if side.is_client:
-                    conv.c_pkts += 1
-                    conv.c_bytes += wire
-                else:
-                    conv.s_pkts += 1
-                    conv.s_bytes += wire
-                    if not side.seen:
-                        side.seen = True
-                        if flags & 0x04:
-                            conv.rejected += 1
+        try:
+            for linktype, ts, buf, off, caplen, foff in frames:
+                packets += 1
+                total_bytes += caplen
+                if first == 0.0:
+                    first = ts
+                end = off + caplen
+                vlan = 0
+                try:
+                    if linktype == 1:
+                        if caplen < 14:
+                            truncated += 1
+                            continue
+                        et = (buf[off + 12] << 8) | buf[off + 13]
+                        p = off + 14
+                        while et in VLAN_TAGS:
+                            vlan = ((buf[p] << 8) | buf[p + 1]) & 0x0FFF
+                            et = (buf[p + 2] << 8) | buf[p + 3]
+                            p += 4
+                        if et == 0x0800:
+                            version = 4
+                        elif et == 0x86DD:
+                            version = 6
                         else:
-                            conv.answered += 1
-                conv.last = ts
-                if deep and ip_end > start:
-                    handler = conv.handler
-                    if handler is not None:
-                        handler(self, conv, side, buf[start:ip_end], seq if proto == 6 else -1, ts, foff)
-            except (struct.error, IndexError):
-                truncated += 1
-            if progress is not None and not packets & 0xFFFF:
-                progress(packets)
-        self.packets += packets
-        self.bytes += total_bytes
-        self.truncated += truncated
-        self.first = first
-        if ts:
-            self.last = max(self.last, ts)
+                            self._layer2(buf, off, p, end, et, ts, foff, vlan)
+                            continue
+                    elif linktype in (0, 108):
+                        family = LE32(buf, off)[0] if linktype == 0 else BE32(buf, off)[0]
+                        if family > 0xFFFF:
+                            family = BE32(buf, off)[0] if linktype == 0 else LE32(buf, off)[0]
+                        p = off + 4
+                        version = 4 if family in NULL_IPV4 else 6 if family in NULL_IPV6 else 0
+                    elif linktype in (101, 12, 14, 228, 229):
+                        p = off
+                        version = buf[p] >> 4
+                    elif linktype == 113:
+                        p = off + 16
+                        et = H(buf, off + 14)[0]
+                        version = 4 if et == 0x0800 else 6 if et == 0x86DD else 0
+                    elif linktype == 276:
+                        p = off + 20
+                        et = H(buf, off)[0]
+                        version = 4 if et == 0x0800 else 6 if et == 0x86DD else 0
+                    else:
+                        version = 0
+                        p = off
+                    if version == 4:
+                        vihl, tot, frag, proto, src, dst = IP4(buf, p)
+                        l4 = p + (vihl & 15) * 4
+                        ip_end = p + tot
+                        if ip_end > end or tot < 20:
+                            ip_end = end
+                        wire = ip_end - p
+                        if frag & 0x1FFF:
+                            proto = FRAGMENT
+                    elif version == 6:
+                        plen6, proto, src, dst = IP6(buf, p)
+                        l4 = p + 40
+                        ip_end = l4 + plen6
+                        if ip_end > end or plen6 == 0:
+                            ip_end = end
+                        wire = ip_end - p
+                        # hop-by-hop, routing, destination options: skip to the transport header
+                        while proto in (0, 43, 60) and l4 + 8 <= ip_end:
+                            proto = buf[l4]
+                            l4 += (buf[l4 + 1] + 1) * 8
+                        if proto == 44 and l4 + 8 <= ip_end:
+                            proto = FRAGMENT if H(buf, l4 + 2)[0] & 0xFFF8 else buf[l4]
+                            l4 += 8
+                    else:
+                        self.non_ip += 1
+                        continue
+                    flags = 0
+                    seq = 0
+                    if proto == 6 and l4 + 20 <= ip_end:
+                        sport, dport, seq, offflags = TCP(buf, l4)
+                        flags = offflags & 0x3F
+                        start = l4 + (offflags >> 12) * 4
+                    elif proto == 17 and l4 + 8 <= ip_end:
+                        sport, dport = UDP(buf, l4)
+                        start = l4 + 8
+                    else:
+                        if proto in (6, 17):
+                            truncated += 1
+                        sport = dport = 0
+                        start = ip_end
+                    key = (src, dst, sport, dport, proto)
+                    side = get(key)
+                    if side is None:
+                        side = self._open(key, flags, ts, foff, buf, off if linktype == 1 else -1, vlan)
+                    conv = side.conv
+                    if side.is_client:
+                        conv.c_pkts += 1
+                        conv.c_bytes += wire
+                    else:
+                        conv.s_pkts += 1
+                        conv.s_bytes += wire
+                        if not side.seen:
+                            side.seen = True
+                            if flags & 0x04:
+                                conv.rejected += 1
+                            else:
+                                conv.answered += 1
+                    conv.last = ts
+                    if deep and ip_end > start:
+                        handler = conv.handler
+                        if handler is not None:
+                            handler(self, conv, side, buf[start:ip_end], seq if proto == 6 else -1, ts, foff)
+                except (struct.error, IndexError):
+                    truncated += 1
+                if progress is not None and not packets & 0xFFFF:
+                    progress(packets)
+        finally:
+            self.packets += packets
+            self.bytes += total_bytes
+            self.truncated += truncated
+            self.first = first
+            if ts:
+                self.last = max(self.last, ts)
 
     def _open(self, key: tuple[Any, ...], flags: int, ts: float, foff: int, buf: bytes, eth: int, vlan: int) -> Side:
         """Slow path for a new 5-tuple: decide who is the client, find or create the conversation."""

@@ -203,27 +203,35 @@ def request_path(message: bytes) -> tuple[int, int | None, int | None, str | Non
     return service, cip_class, instance, symbol, end
 
 
-def requests(message: bytes) -> list[tuple[int, int | None, str | None]]:
-    """``(service, class, symbol)`` of a CIP request, unwrapping Unconnected Send and Multiple Service Packet."""
+CipRequest = tuple[int, int | None, str | None, int]
+"""``(service, class, symbol, slot)``; ``slot`` is the backplane slot a routed request goes to, -1 when direct."""
+
+
+def requests(message: bytes, slot: int = -1) -> list[CipRequest]:
+    """CIP requests in a message, unwrapping Unconnected Send (noting its route) and Multiple Service Packet."""
     service, cip_class, _instance, symbol, end = request_path(message)
     if service == 0x52 and cip_class == CLASS_CONNECTION_MANAGER:
         need(message, end + 4, "cip unconnected send")
         size = int.from_bytes(message[end + 2 : end + 4], "little")
         need(message, end + 4 + size, "cip unconnected send message")
-        return requests(message[end + 4 : end + 4 + size])
+        route = end + 4 + size + (size & 1)
+        target = 0
+        if route + 4 <= len(message) and message[route + 2] & 0xF0 == 0 and message[route + 2] & 0x0F:
+            target = message[route + 3]
+        return requests(message[end + 4 : end + 4 + size], target)
     if service == 0x0A and cip_class == CLASS_MESSAGE_ROUTER:
         need(message, end + 2, "cip multiple service packet")
         count = int.from_bytes(message[end : end + 2], "little")
         need(message, end + 2 + 2 * count, "cip multiple service offsets")
-        found: list[tuple[int, int | None, str | None]] = []
+        found: list[CipRequest] = []
         offsets = [int.from_bytes(message[end + 2 + 2 * i : end + 4 + 2 * i], "little") for i in range(min(count, 64))]
         body = message[end:]
         for i, start in enumerate(offsets):
             stop = offsets[i + 1] if i + 1 < len(offsets) else len(body)
             if start < stop <= len(body):
-                found.extend(requests(body[start:stop]))
+                found.extend(requests(body[start:stop], slot))
         return found
-    return [(service, cip_class, symbol)]
+    return [(service, cip_class, symbol, slot)]
 
 
 def operation(service: int, cip_class: int | None) -> tuple[str, str | None]:

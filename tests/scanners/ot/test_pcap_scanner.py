@@ -1,0 +1,257 @@
+"""The pcap scanner on real captures: identities, operations, credentials, remote access, zones, coverage."""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+from pathlib import Path
+
+import pytest
+
+from xposture.errors import InputError
+from xposture.inventory.model import Conduit, DeclaredAsset, Inventory, Site
+from xposture.scanners.base import ScanContext, Zone
+from xposture.scanners.ot.pcap import PcapScanner, hash_secret
+
+from .conftest import OT_DATA, of_type, scan
+
+
+def device(records: list, ip: str) -> dict:
+    found = of_type(records, "ot_device", **{"asset.ip": ip})
+    assert found, f"no ot_device for {ip}"
+    return found[0]
+
+
+def test_enip_list_identity_gives_the_rockwell_enbt() -> None:
+    records, ctx, error = scan([OT_DATA / "enip_test.pcap"])
+    assert error is None
+    enbt = device(records, "10.1.1.164")
+    assert enbt["identity.model"] == "1756-ENBT/A"
+    assert enbt["identity.vendor"] == "Rockwell Automation/Allen-Bradley"
+    assert enbt["identity.firmware"] == "4.03"
+    assert enbt["identity.serial"] == "00524d8e"
+    assert enbt["identity.product_code"] == "58"
+    assert enbt["ot.identity_sources"] == ["enip_list_identity"]
+    assert enbt["asset.id"] == "ip:fab1/10.1.1.164"
+    assert [c.status for c in ctx.coverage] == ["ok"]
+
+
+def test_s7_szl_gives_order_number_and_firmware() -> None:
+    records, _ctx, _error = scan([OT_DATA / "s7ident.pcap"])
+    plc = device(records, "172.17.0.2")
+    assert plc["identity.model"] == "6ES7 315-2EH14-0AB0"
+    assert plc["identity.firmware"] == "V3.2.6"
+    assert plc["identity.vendor"] == "Siemens"
+    assert plc["identity.product_name"] == "CPU 315-2 PN/DP"
+    assert plc["identity.serial"] == "S C-C2UR28922012"
+    assert "s7comm" in plc["ot.protocols"]
+    flow = of_type(records, "network_flow", **{"flow.protocol": "s7comm"})[0]
+    assert "read_szl" in flow["flow.functions"]
+
+
+def test_mqtt_anonymous_connect_is_a_credential_sighting_without_secret() -> None:
+    records, _ctx, _error = scan([OT_DATA / "zeek_mqtt.pcap"])
+    cred = of_type(records, "cleartext_credential", **{"cred.protocol": "mqtt"})
+    assert len(cred) == 1
+    assert cred[0]["cred.anonymous"] is True
+    assert cred[0]["cred.succeeded"] is True
+    assert cred[0]["cred.secret_seen"] is False
+    assert "cred.secret_hash" not in cred[0]
+    flow = of_type(records, "network_flow", **{"flow.protocol": "mqtt"})[0]
+    assert flow["flow.mqtt_connect_accepted"] is True
+    assert flow["flow.internet"] is True  # the broker 198.41.30.241 is public
+
+
+def test_opcua_get_endpoints_over_security_policy_none() -> None:
+    records, _ctx, _error = scan([OT_DATA / "open62541_client-server-getEndpoints.pcap"])
+    flow = of_type(records, "network_flow", **{"flow.protocol": "opcua"})[0]
+    assert flow["flow.opcua_security_policy"] == "None"
+    assert "get_endpoints" in flow["flow.functions"]
+    server = device(records, "::1")
+    assert server["opcua.security_policies"] == ["None"]
+    assert server["opcua.security_none_offered"] is True
+
+
+def test_opcua_endpoints_found_on_a_non_standard_port() -> None:
+    records, _ctx, _error = scan([OT_DATA / "open62541_non-standard-port.pcap"])
+    flow = of_type(records, "network_flow", **{"flow.protocol": "opcua"})[0]
+    assert flow["flow.dst_port"] == 48010
+    server = device(records, "192.168.224.102")
+    assert server["opcua.anonymous_offered"] is True
+    assert "none" in server["opcua.security_modes"]
+    assert server["opcua.endpoint_urls"] == ["opc.tcp://192.168.224.102:4840"]
+
+
+def test_opcua_encrypted_endpoints_list_every_policy() -> None:
+    records, _ctx, _error = scan([OT_DATA / "open62541_client-server_encrypted.pcap"])
+    server = device(records, "::1")
+    assert {"Basic256Sha256", "None"} <= set(server["opcua.security_policies"])
+    assert "sign_and_encrypt" in server["opcua.security_modes"]
+
+
+def test_cip_restart_and_mode_change_are_operations() -> None:
+    records, _ctx, _error = scan([OT_DATA / "EIP-RebootorRestart.pcap"])
+    ops = {r["op.operation"]: r for r in of_type(records, "ot_operation")}
+    assert {"mode_change", "restart"} <= set(ops)
+    assert ops["mode_change"]["op.src_ip"] == "192.168.10.105"
+    assert ops["mode_change"]["op.dst_ip"] == "192.168.10.120"
+    assert ops["mode_change"]["op.attack_technique"] == "T0858"
+    assert ops["restart"]["op.attack_technique"] == "T0816"
+    assert ops["mode_change"]["source.file"].endswith("EIP-RebootorRestart.pcap")
+    assert isinstance(ops["mode_change"]["source.offset"], int)
+    adapter = device(records, "192.168.10.120")  # the ENBT routes the identity request to the controller
+    assert adapter["ot.modules"] == ["slot 0: 1756-L61/B LOGIX5561 firmware 16.20 serial 0051823f"]
+
+
+def test_s7_download_and_dnp3_cold_restart() -> None:
+    records, _ctx, _error = scan([OT_DATA / "s7comm_downloading_block_db1.pcap", OT_DATA / "cold_restart_and_response.pcap"])
+    ops = {(r["op.protocol"], r["op.operation"]) for r in of_type(records, "ot_operation")}
+    assert ("s7comm", "program_download") in ops
+    assert ("dnp3", "restart") in ops
+
+
+def test_cleartext_logins_are_hashed_never_stored() -> None:
+    records, _ctx, _error = scan([OT_DATA / "ftp_ipv4.pcap", OT_DATA / "telnet_session.pcap", OT_DATA / "snmpv1_get.pcap"])
+    creds = {r["cred.protocol"]: r for r in of_type(records, "cleartext_credential")}
+    assert creds["ftp"]["cred.user"] == "anonymous" and creds["ftp"]["cred.anonymous"] is True
+    assert creds["telnet"]["cred.user"] == "fake"
+    assert creds["telnet"]["cred.secret_seen"] is True
+    assert creds["telnet"]["cred.secret_hash"].startswith("pbkdf2_sha256$")
+    assert creds["snmp"]["cred.kind"] == "community" and creds["snmp"]["cred.is_default"] is True
+    values = [
+        v
+        for r in records
+        for k, field in r.items()
+        if k != "flow.functions"  # FTP verbs: "user", "pass"...
+        for v in (field if isinstance(field, list) else [field])
+    ]
+    for secret in ("user", "test", "public"):  # telnet password, FTP password, SNMP community
+        assert secret not in values
+        assert not any(isinstance(v, str) and secret in v.split("$") for v in values)
+    salt = bytes.fromhex(creds["telnet"]["cred.secret_hash"].split("$")[2])
+    assert creds["telnet"]["cred.secret_hash"] == hash_secret(salt, b"user")
+
+
+def test_ftp_brute_force_is_one_record_with_guessing_flag() -> None:
+    records, _ctx, _error = scan([OT_DATA / "ftp_bruteforce.pcap"])
+    creds = of_type(records, "cleartext_credential", **{"cred.protocol": "ftp"})
+    assert len(creds) == 1
+    assert creds[0]["cred.password_guessing"] is True
+    assert creds[0]["cred.failed_attempts"] >= 5
+
+
+def test_remote_access_sessions_and_legacy_ssh() -> None:
+    records, _ctx, _error = scan([OT_DATA / "ssh1-ssh2-fingerprints.pcap", OT_DATA / "telnet_session.pcap"])
+    sessions = of_type(records, "remote_access_session")
+    assert {r["ra.protocol"] for r in sessions} == {"ssh", "telnet"}
+    assert any(r.get("ra.legacy_version") for r in sessions)
+    telnet = [r for r in sessions if r["ra.protocol"] == "telnet"][0]
+    assert telnet["ra.encrypted"] is False
+
+
+def test_layer2_discovery_identities() -> None:
+    records, _ctx, _error = scan([OT_DATA / "lldp_and_cdp.pcap", OT_DATA / "profinet_dcp.pcap"])
+    l2 = [r for r in records if r["record.key"] == "l2_identity"]
+    assert any("cdp" in r["ot.identity_sources"] and r.get("identity.model") for r in l2)
+    dcp = of_type(records, "network_flow", **{"flow.protocol": "profinet", "flow.transport": "ethernet"})
+    assert len(dcp) >= 10  # ten devices multicasting DCP Identify requests
+
+
+def test_mms_identify_and_modbus_non_modbus_on_502() -> None:
+    records, _ctx, _error = scan([OT_DATA / "iec61850_mms.pcap", OT_DATA / "modbus-and-non-modbus-p502.pcap"])
+    ied = device(records, "10.101.1.2")
+    assert ied["identity.vendor"] == "AREVA T&D Corporation"
+    assert ied["identity.firmware"] == "2.3.1"
+    flows = of_type(records, "network_flow", **{"flow.dst_port": 502})
+    assert flows  # parsed without error whatever rides on 502
+
+
+def test_zones_conduits_engineering_hosts_and_inventory() -> None:
+    net = ipaddress.ip_network
+    zones = [
+        Zone("engineering", "fab1", [net("192.168.10.105/32")], 3),
+        Zone("cell-a", "fab1", [net("192.168.10.0/24"), net("10.1.1.0/24")], 1),
+        Zone("enterprise", "fab1", [net("10.1.1.167/32")], 4),
+    ]
+    site = Site(
+        name="fab1",
+        zones=zones,
+        conduits=[Conduit("engineering", "cell-a", ["enip"])],
+        engineering_hosts=["192.168.1.10"],
+        assets=[
+            DeclaredAsset(name="plc", ip="192.168.10.120", firmware="16.19"),
+            DeclaredAsset(name="enbt", ip="10.1.1.164", model="1756-ENBT/A", firmware="4.02"),
+        ],
+    )
+    ctx = ScanContext(zones=zones, inventory=Inventory(sites=[site]))
+    records, ctx, _error = scan([OT_DATA / "EIP-RebootorRestart.pcap", OT_DATA / "enip_test.pcap"], ctx=ctx)
+    cip = of_type(records, "network_flow", **{"flow.protocol": "enip", "flow.dst_ip": "192.168.10.120"})[0]
+    assert cip["flow.src_zone"] == "engineering" and cip["flow.dst_zone"] == "cell-a"
+    assert cip["flow.crosses_zone"] is True and cip["flow.conduit_allowed"] is True
+    direct = of_type(records, "network_flow", **{"flow.protocol": "enip", "flow.dst_ip": "10.1.1.164"})[0]
+    assert direct["flow.it_to_control"] is True and direct["flow.conduit_allowed"] is False
+    op = of_type(records, "ot_operation", **{"op.operation": "mode_change"})[0]
+    assert op["op.src_is_engineering_host"] is False and op["op.crosses_zone"] is True
+    plc = device(records, "192.168.10.120")
+    assert plc["ot.declared"] is True
+    enbt = device(records, "10.1.1.164")
+    assert enbt["ot.declared"] is True and enbt["ot.firmware_differs_from_declared"] is True
+    assert enbt["ot.declared_firmware"] == "4.02" and enbt["identity.firmware"] == "4.03"
+    host = of_type(records, "network_host", **{"host.ip": "10.1.1.167"})[0]
+    assert host["host.declared"] is False and host["host.speaks_ot_as_client"] is True
+
+
+def test_broken_file_in_a_folder_does_not_stop_the_others(tmp_path: Path) -> None:
+    folder = tmp_path / "captures"
+    folder.mkdir()
+    shutil.copy(OT_DATA / "enip_test.pcap", folder / "a_good.pcap")
+    shutil.copy(OT_DATA / "s7ident.pcap", folder / "c_good.pcap")
+    data = (OT_DATA / "zeek_mqtt.pcap").read_bytes()
+    (folder / "b_cut.pcap").write_bytes(data[:-7])
+    (folder / "d_text.pcap").write_bytes(b"hello, not a capture\n")
+    for workers in (1, 2):
+        records, ctx, error = scan([folder], workers=workers)
+        assert isinstance(error, InputError)
+        status = {Path(c.target).name: c.status for c in ctx.coverage}
+        assert status == {"a_good.pcap": "ok", "b_cut.pcap": "partial", "c_good.pcap": "ok", "d_text.pcap": "failed"}
+        cut = [c for c in ctx.coverage if c.target.endswith("b_cut.pcap")][0]
+        assert "offset" in cut.detail
+        assert device(records, "10.1.1.164")["identity.model"] == "1756-ENBT/A"
+        assert device(records, "172.17.0.2")["identity.firmware"] == "V3.2.6"
+        assert of_type(records, "network_flow", **{"flow.protocol": "mqtt"})  # what was read before the cut
+
+
+def test_empty_folder_is_reported_as_skipped(tmp_path: Path) -> None:
+    records, ctx, error = scan([tmp_path])
+    assert records == [] and error is None
+    assert ctx.coverage[0].status == "skipped"
+
+
+def test_header_only_mode_still_maps_conversations() -> None:
+    records, _ctx, _error = scan([OT_DATA / "enip_test.pcap"], deep=False)
+    assert of_type(records, "network_flow", **{"flow.protocol": "enip"})
+    device_record = device(records, "10.1.1.164")  # it serves EtherNet/IP...
+    assert "identity.model" not in device_record  # ...but no payload was read for its identity
+
+
+def test_cancelled_scan_reports_timeout() -> None:
+    ctx = ScanContext()
+    ctx.cancel_event.set()
+    records, ctx, _error = scan([OT_DATA / "enip_test.pcap"], ctx=ctx, workers=1)
+    assert [c.status for c in ctx.coverage] == ["timeout"]
+
+
+def test_scanner_contract() -> None:
+    assert PcapScanner.name == "pcap" and PcapScanner.layer.value == "ot"
+    assert set(PcapScanner.options) >= {"paths", "workers", "deep"}
+
+
+@pytest.mark.slow
+def test_whole_shared_corpus(tmp_path: Path) -> None:
+    from .conftest import shared_pcaps
+
+    records, ctx, error = scan([shared_pcaps()])
+    assert error is None, error
+    assert all(c.status == "ok" for c in ctx.coverage), [c for c in ctx.coverage if c.status != "ok"]
+    models = {r.get("identity.model") for r in of_type(records, "ot_device")}
+    assert {"1756-ENBT/A", "6ES7 315-2EH14-0AB0", "6ES7 151-8AB01-0AB0", "MS-NAE4510-2", "e-terracomm"} <= models
