@@ -13,8 +13,14 @@ from xposture.rules import RuleSet
 
 PACK = Path(__file__).resolve().parents[2] / "xposture" / "rules" / "packs" / "ot"
 TAG = re.compile(r"^(attack\.t0\d{3}|iec62443\.(sr|cr)_\d+_\d+|nist_csf\.[a-z]{2}_[a-z]{2}_\d{2})$")
-RECORD_TYPES = {"network_host", "ot_device", "network_flow", "ot_operation", "cleartext_credential",
-                "remote_access_session"}
+RECORD_TYPES = {
+    "network_host",
+    "ot_device",
+    "network_flow",
+    "ot_operation",
+    "cleartext_credential",
+    "remote_access_session",
+}
 
 
 @pytest.fixture(scope="module")

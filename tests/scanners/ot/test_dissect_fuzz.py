@@ -11,7 +11,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xposture.scanners.ot import analyzers
-from xposture.scanners.ot.dissect import bacnet, cleartext, dnp3, enip, iec104, l2, modbus, mqtt, opcua, remote, s7, snmp
+from xposture.scanners.ot.dissect import (
+    bacnet,
+    cleartext,
+    dnp3,
+    enip,
+    iec104,
+    l2,
+    modbus,
+    mqtt,
+    opcua,
+    remote,
+    s7,
+    snmp,
+)
 from xposture.scanners.ot.dissect.base import ParseError
 from xposture.scanners.ot.flows import Capture, Conversation, Side
 
@@ -103,7 +116,8 @@ def test_analyzers_never_raise(protocol: str, chunks: list[bytes], client: bool)
     transport = "udp" if protocol in ("bacnet", "snmp", "snmp_trap", "tftp") else "tcp"
     conv = Conversation(transport, 1, 2, 502, protocol, 0.0, 0)
     side = Side(conv, client)
+    conv.handler = cap.analyzers[protocol]
     seq = 1000
     for chunk in chunks:
-        cap.analyzers[protocol](cap, conv, side, chunk, seq if transport == "tcp" else -1, 0.0, 0)
+        cap.dispatch(conv, side, chunk, seq if transport == "tcp" else -1, 0.0, 0)
         seq += len(chunk)

@@ -43,10 +43,36 @@ def test_reads_pcapng_and_gzip(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("linktype", "packet"),
     [
-        (1, Ether() / Dot1AD(vlan=100) / Dot1Q(vlan=20) / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=40000, dport=502, flags="PA") / MODBUS_READ),
-        (113, CookedLinux(proto=0x0800) / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=40000, dport=502, flags="PA") / MODBUS_READ),
-        (276, CookedLinuxV2(proto=0x0800) / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=40000, dport=502, flags="PA") / MODBUS_READ),
-        (0, Loopback(type=2) / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=40000, dport=502, flags="PA") / MODBUS_READ),
+        (
+            1,
+            Ether()
+            / Dot1AD(vlan=100)
+            / Dot1Q(vlan=20)
+            / IP(src="10.0.0.1", dst="10.0.0.2")
+            / TCP(sport=40000, dport=502, flags="PA")
+            / MODBUS_READ,
+        ),
+        (
+            113,
+            CookedLinux(proto=0x0800)
+            / IP(src="10.0.0.1", dst="10.0.0.2")
+            / TCP(sport=40000, dport=502, flags="PA")
+            / MODBUS_READ,
+        ),
+        (
+            276,
+            CookedLinuxV2(proto=0x0800)
+            / IP(src="10.0.0.1", dst="10.0.0.2")
+            / TCP(sport=40000, dport=502, flags="PA")
+            / MODBUS_READ,
+        ),
+        (
+            0,
+            Loopback(type=2)
+            / IP(src="10.0.0.1", dst="10.0.0.2")
+            / TCP(sport=40000, dport=502, flags="PA")
+            / MODBUS_READ,
+        ),
         (101, IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=40000, dport=502, flags="PA") / MODBUS_READ),
     ],
     ids=["ethernet-qinq", "sll", "sll2", "null", "raw"],
@@ -67,7 +93,9 @@ def test_link_types_reach_the_modbus_analyzer(tmp_path: Path, linktype: int, pac
 def test_ipv6_and_pcapng_writer(tmp_path: Path) -> None:
     path = tmp_path / "v6.pcapng"
     writer = PcapNgWriter(str(path))
-    writer.write(Ether() / IPv6(src="fd00::1", dst="fd00::2") / UDP(sport=50000, dport=47808) / bytes.fromhex("810a000801040005"))
+    writer.write(
+        Ether() / IPv6(src="fd00::1", dst="fd00::2") / UDP(sport=50000, dport=47808) / bytes.fromhex("810a000801040005")
+    )
     writer.close()
     records, _ctx, error = scan([path])
     assert error is None

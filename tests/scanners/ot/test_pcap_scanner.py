@@ -104,14 +104,18 @@ def test_cip_restart_and_mode_change_are_operations() -> None:
 
 
 def test_s7_download_and_dnp3_cold_restart() -> None:
-    records, _ctx, _error = scan([OT_DATA / "s7comm_downloading_block_db1.pcap", OT_DATA / "cold_restart_and_response.pcap"])
+    records, _ctx, _error = scan(
+        [OT_DATA / "s7comm_downloading_block_db1.pcap", OT_DATA / "cold_restart_and_response.pcap"]
+    )
     ops = {(r["op.protocol"], r["op.operation"]) for r in of_type(records, "ot_operation")}
     assert ("s7comm", "program_download") in ops
     assert ("dnp3", "restart") in ops
 
 
 def test_cleartext_logins_are_hashed_never_stored() -> None:
-    records, _ctx, _error = scan([OT_DATA / "ftp_ipv4.pcap", OT_DATA / "telnet_session.pcap", OT_DATA / "snmpv1_get.pcap"])
+    records, _ctx, _error = scan(
+        [OT_DATA / "ftp_ipv4.pcap", OT_DATA / "telnet_session.pcap", OT_DATA / "snmpv1_get.pcap"]
+    )
     creds = {r["cred.protocol"]: r for r in of_type(records, "cleartext_credential")}
     assert creds["ftp"]["cred.user"] == "anonymous" and creds["ftp"]["cred.anonymous"] is True
     assert creds["telnet"]["cred.user"] == "fake"

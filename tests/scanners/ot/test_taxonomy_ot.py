@@ -34,9 +34,19 @@ def test_every_emitted_field_is_documented_with_its_type() -> None:
     import ipaddress
 
     zones = [Zone("cell", "fab1", [ipaddress.ip_network("10.0.0.0/8")], 1)]
-    inventory = Inventory(sites=[Site("fab1", zones=zones, engineering_hosts=["10.1.1.167"],
-                                      assets=[DeclaredAsset(name="x", ip="10.1.1.164", firmware="1")])])
-    records, _ctx, _error = scan(sorted(Path(OT_DATA).glob("*.pcap*")), ctx=ScanContext(zones=zones, inventory=inventory))
+    inventory = Inventory(
+        sites=[
+            Site(
+                "fab1",
+                zones=zones,
+                engineering_hosts=["10.1.1.167"],
+                assets=[DeclaredAsset(name="x", ip="10.1.1.164", firmware="1")],
+            )
+        ]
+    )
+    records, _ctx, _error = scan(
+        sorted(Path(OT_DATA).glob("*.pcap*")), ctx=ScanContext(zones=zones, inventory=inventory)
+    )
     docs = documented()
     common = docs["(every record)"]
     missing: set[str] = set()
@@ -58,5 +68,10 @@ def test_every_emitted_field_is_documented_with_its_type() -> None:
     assert not missing, sorted(missing)
     assert not wrong, sorted(wrong)
     assert {r["record.type"] for r in records} == {
-        "network_host", "ot_device", "network_flow", "ot_operation", "cleartext_credential", "remote_access_session"
+        "network_host",
+        "ot_device",
+        "network_flow",
+        "ot_operation",
+        "cleartext_credential",
+        "remote_access_session",
     }

@@ -28,10 +28,9 @@ from xposture.scanners.ot.dissect import (
     snmp,
 )
 from xposture.scanners.ot.dissect.base import ParseError, text
-from xposture.scanners.ot.flows import Analyzer, Capture, Conversation, Side
+from xposture.scanners.ot.flows import MAX_SNIFF, Analyzer, Capture, Conversation, Side
 
 MAX_PENDING = 1 << 16
-MAX_SNIFF = 4
 DEFAULT_COMMUNITIES = frozenset(
     {
         b"public",
@@ -80,27 +79,13 @@ def _sender(conv: Conversation, side: Side) -> object:
 
 
 def guarded(protocol: str) -> Callable[[Analyzer], Analyzer]:
-    """Wrap an analyzer so a ``ParseError`` counts as malformed, or re-labels a conversation that never parsed."""
+    """Register an analyzer for a protocol; its ``ParseError``s are handled by ``Capture.parse_failed``."""
 
-    def wrap(function: Analyzer) -> Analyzer:
-        def run(cap: Capture, conv: Conversation, side: Side, payload: bytes, seq: int, ts: float, foff: int) -> None:
-            try:
-                function(cap, conv, side, payload, seq, ts, foff)
-            except ParseError:
-                side.pending = b""
-                if conv.parsed == 0 and conv.sniffed < MAX_SNIFF:
-                    conv.protocol = "unknown"
-                    conv.handler = sniff
-                    sniff(cap, conv, side, payload, seq, ts, foff)
-                else:
-                    conv.malformed += 1
+    def register(function: Analyzer) -> Analyzer:
+        REGISTRY[protocol] = function
+        return function
 
-        run.__name__ = function.__name__
-        run.__doc__ = function.__doc__
-        REGISTRY[protocol] = run
-        return run
-
-    return wrap
+    return register
 
 
 REGISTRY: dict[str, Analyzer] = {}
@@ -156,10 +141,8 @@ def sniff(cap: Capture, conv: Conversation, side: Side, payload: bytes, seq: int
             conv.handler = None
         return
     conv.protocol = found
-    handler = REGISTRY.get(found)
-    conv.handler = handler
-    if handler is not None:
-        handler(cap, conv, side, payload, seq, ts, foff)
+    conv.handler = REGISTRY.get(found)
+    cap.dispatch(conv, side, payload, seq, ts, foff)
 
 
 # --------------------------------------------------------------------------- industrial protocols
@@ -275,13 +258,15 @@ def analyze_enip(cap: Capture, conv: Conversation, side: Side, payload: bytes, s
             break
         pdu = data[pos : pos + length] if pos or length != size else data
         pos += length
-        command, _length, status = enip.header(pdu)
+        command = pdu[0] | pdu[1] << 8
+        if command not in enip.COMMANDS:
+            raise ParseError(f"unknown ENIP command {command:#x}")
+        status = pdu[8] | pdu[9] << 8 | pdu[10] << 16 | pdu[11] << 24
         conv.parsed += 1
         if command == enip.SEND_RR_DATA or command == enip.SEND_UNIT_DATA:
             if status:
                 continue
             if side.is_client:
-                conv.count(enip.COMMANDS[command], "other")
                 for message in _cip_messages(pdu, command):
                     _cip_request(cap, conv, message, ts, foff)
             elif "_cip_identity" in conv.attrs:
@@ -645,7 +630,7 @@ def analyze_handshake(
             user = remote.rdp_cookie(payload)
             if user:
                 conv.attrs["rdp_user"] = user
-        elif payload[:1] == b"\x16" or payload[:1] and payload[0] & 0x80:
+        elif payload[:1] == b"\x16" or (payload[:1] and payload[0] & 0x80):
             hello = remote.tls_hello(payload)
             conv.attrs["tls"] = True
             if hello["kind"] == "server" or "tls_version" not in conv.attrs:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xposture.scanners.ot import ports
+from xposture.scanners.ot.dissect.base import ParseError
 from xposture.scanners.ot.pcap_reader import Frame
 
 IP4 = struct.Struct("!BxHxxHxBxxII").unpack_from
@@ -28,6 +29,8 @@ H = struct.Struct("!H").unpack_from
 LE32 = struct.Struct("<I").unpack_from
 BE32 = struct.Struct(">I").unpack_from
 
+MAX_SNIFF = 4
+"""Payloads of an unlabelled conversation inspected for a protocol signature before giving up."""
 VLAN_TAGS = frozenset({0x8100, 0x88A8, 0x9100})
 NULL_IPV4 = frozenset({2})
 NULL_IPV6 = frozenset({24, 28, 30})
@@ -412,7 +415,11 @@ class Capture:
                     if deep and ip_end > start:
                         handler = conv.handler
                         if handler is not None:
-                            handler(self, conv, side, buf[start:ip_end], seq if proto == 6 else -1, ts, foff)
+                            payload = buf[start:ip_end]
+                            try:
+                                handler(self, conv, side, payload, seq if proto == 6 else -1, ts, foff)
+                            except ParseError:
+                                self.parse_failed(conv, side, payload, seq if proto == 6 else -1, ts, foff)
                 except (struct.error, IndexError):
                     truncated += 1
                 if progress is not None and not packets & 0xFFFF:
@@ -483,6 +490,25 @@ class Capture:
             if analyzer is not None:
                 conv = Conversation("ethernet", src, dst, 0, ETHERTYPES[et], ts, foff)
                 analyzer(self, conv, Side(conv, True), buf[payload_start:end], -1, ts, foff)
+
+    def dispatch(self, conv: Conversation, side: Side, payload: bytes, seq: int, ts: float, foff: int) -> None:
+        """Hand one payload to the conversation's analyzer (what the fast path does inline)."""
+        handler = conv.handler
+        if handler is not None:
+            try:
+                handler(self, conv, side, payload, seq, ts, foff)
+            except ParseError:
+                self.parse_failed(conv, side, payload, seq, ts, foff)
+
+    def parse_failed(self, conv: Conversation, side: Side, payload: bytes, seq: int, ts: float, foff: int) -> None:
+        """A payload did not parse: count it, or re-label a conversation that never parsed by signature."""
+        side.pending = b""
+        if conv.parsed == 0 and conv.sniffed < MAX_SNIFF and self.sniffer is not None:
+            conv.protocol = "unknown"
+            conv.handler = self.sniffer
+            self.dispatch(conv, side, payload, seq, ts, foff)
+        else:
+            conv.malformed += 1
 
     # ------------------------------------------------------------------ facts from analyzers
     def operation(self, conv: Conversation, protocol: str, operation: str, function: str, ts: float, foff: int) -> None:

@@ -133,30 +133,34 @@ def _read_pcap(buf: _Buffer, magic: bytes) -> Iterator[Frame]:
         raise InputError(f"unsupported link type {linktype}", file=buf.path, offset=20)
     record = struct.Struct(order + "IIII").unpack_from
     pos = 24
+    data = buf.data
+    size = len(data)
+    base = buf.base
     while True:
-        data = buf.data
-        if pos + 16 > len(data):
+        if pos + 16 > size:
             pos = buf.fill(pos, 16)
-            data = buf.data
-            if pos + 16 > len(data):
-                if pos < len(data):
-                    raise InputError("truncated packet record header", file=buf.path, offset=buf.base + pos)
+            data, base = buf.data, buf.base
+            size = len(data)
+            if pos + 16 > size:
+                if pos < size:
+                    raise InputError("truncated packet record header", file=buf.path, offset=base + pos)
                 return
         sec, frac, caplen, _origlen = record(data, pos)
-        if caplen > MAX_FRAME:
-            raise InputError(f"corrupt packet record (captured length {caplen})", file=buf.path, offset=buf.base + pos)
         end = pos + 16 + caplen
-        if end > len(data):
+        if end > size:
+            if caplen > MAX_FRAME:
+                raise InputError(f"corrupt packet record (captured length {caplen})", file=buf.path, offset=base + pos)
             pos = buf.fill(pos, 16 + caplen)
-            data = buf.data
+            data, base = buf.data, buf.base
+            size = len(data)
             end = pos + 16 + caplen
-            if end > len(data):
+            if end > size:
                 raise InputError(
-                    f"truncated packet data ({len(data) - pos - 16} of {caplen} bytes)",
-                    file=buf.path,
-                    offset=buf.base + pos,
+                    f"truncated packet data ({size - pos - 16} of {caplen} bytes)", file=buf.path, offset=base + pos
                 )
-        yield linktype, sec + frac * resolution, data, pos + 16, caplen, buf.base + pos
+        elif caplen > MAX_FRAME:
+            raise InputError(f"corrupt packet record (captured length {caplen})", file=buf.path, offset=base + pos)
+        yield linktype, sec + frac * resolution, data, pos + 16, caplen, base + pos
         pos = end
 
 
