@@ -80,7 +80,7 @@ def test_reads_pcapng_and_gzip(tmp_path: Path) -> None:
 def test_link_types_reach_the_modbus_analyzer(tmp_path: Path, linktype: int, packet: object) -> None:
     path = tmp_path / f"lt{linktype}.pcap"
     wrpcap(str(path), [packet], linktype=linktype)
-    records, ctx, error = scan([path])
+    records, _ctx, error = scan([path])
     assert error is None
     flow = of_type(records, "network_flow", **{"flow.protocol": "modbus"})
     assert len(flow) == 1

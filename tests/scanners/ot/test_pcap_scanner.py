@@ -149,7 +149,7 @@ def test_remote_access_sessions_and_legacy_ssh() -> None:
     sessions = of_type(records, "remote_access_session")
     assert {r["ra.protocol"] for r in sessions} == {"ssh", "telnet"}
     assert any(r.get("ra.legacy_version") for r in sessions)
-    telnet = [r for r in sessions if r["ra.protocol"] == "telnet"][0]
+    telnet = next(r for r in sessions if r["ra.protocol"] == "telnet")
     assert telnet["ra.encrypted"] is False
 
 
@@ -218,7 +218,7 @@ def test_broken_file_in_a_folder_does_not_stop_the_others(tmp_path: Path) -> Non
         assert isinstance(error, InputError)
         status = {Path(c.target).name: c.status for c in ctx.coverage}
         assert status == {"a_good.pcap": "ok", "b_cut.pcap": "partial", "c_good.pcap": "ok", "d_text.pcap": "failed"}
-        cut = [c for c in ctx.coverage if c.target.endswith("b_cut.pcap")][0]
+        cut = next(c for c in ctx.coverage if c.target.endswith("b_cut.pcap"))
         assert "offset" in cut.detail
         assert device(records, "10.1.1.164")["identity.model"] == "1756-ENBT/A"
         assert device(records, "172.17.0.2")["identity.firmware"] == "V3.2.6"
@@ -241,7 +241,7 @@ def test_header_only_mode_still_maps_conversations() -> None:
 def test_cancelled_scan_reports_timeout() -> None:
     ctx = ScanContext()
     ctx.cancel_event.set()
-    records, ctx, _error = scan([OT_DATA / "enip_test.pcap"], ctx=ctx, workers=1)
+    _records, ctx, _error = scan([OT_DATA / "enip_test.pcap"], ctx=ctx, workers=1)
     assert [c.status for c in ctx.coverage] == ["timeout"]
 
 

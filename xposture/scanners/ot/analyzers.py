@@ -11,7 +11,7 @@ very first payload is not the expected protocol is re-labelled by signature.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from xposture.scanners.ot.dissect import (
     bacnet,
@@ -287,8 +287,8 @@ def analyze_enip(cap: Capture, conv: Conversation, side: Side, payload: bytes, s
             if side.is_client:
                 cap.discovered(conv)
             elif length > 24 and status == 0:
-                for item in enip.list_identity(pdu):
-                    cap.identify(_sender(conv, side), "enip_list_identity", _strings(item))
+                for listed in enip.list_identity(pdu):
+                    cap.identify(_sender(conv, side), "enip_list_identity", _strings(listed))
     _keep(side, data, pos, seq)
 
 
@@ -322,7 +322,7 @@ def _cip_request(cap: Capture, conv: Conversation, message: bytes, ts: float, fo
             cap.discovered(conv)
 
 
-def _strings(item: dict[str, str | int]) -> dict[str, str]:
+def _strings(item: Mapping[str, str | int]) -> dict[str, str]:
     return {k: str(v) for k, v in item.items() if k in ("vendor", "model", "firmware", "serial", "product_code")}
 
 
@@ -449,8 +449,8 @@ def analyze_mqtt(cap: Capture, conv: Conversation, side: Side, payload: bytes, s
             secret = info["password"] if isinstance(info["password"], bytes) else b""
             user = str(info["user"])
             anonymous = not info["has_user"] and not info["has_password"]
-            kind = "password" if secret else "username" if user else "anonymous"
-            entry = cap.credential(conv, kind, user, secret or None, ts, foff, anonymous=anonymous)
+            cred_kind = "password" if secret else "username" if user else "anonymous"
+            entry = cap.credential(conv, cred_kind, user, secret or None, ts, foff, anonymous=anonymous)
             conv.attrs["_mqtt_credential"] = entry
         elif kind == 2 and not side.is_client:
             code = mqtt.connack_code(packet)
@@ -493,13 +493,13 @@ def analyze_ftp(cap: Capture, conv: Conversation, side: Side, payload: bytes, se
                 banner = text(line[4:])
                 conv.attrs["ftp_banner"] = banner
                 cap.attr(conv.server, "ftp.banner", banner)
-            entry = conv.attrs.get("_ftp_credential")
-            if entry is not None and code in (230, 530):
+            pending = conv.attrs.get("_ftp_credential")
+            if pending is not None and code in (230, 530):
                 if code == 230:
-                    entry.succeeded = True
+                    pending.succeeded = True
                 else:
-                    entry.failed += 1
-                    entry.succeeded = bool(entry.succeeded)
+                    pending.failed += 1
+                    pending.succeeded = bool(pending.succeeded)
                 del conv.attrs["_ftp_credential"]
 
 

@@ -57,6 +57,11 @@ ROUTER_MAC_IPS = 4
 """A MAC seen in front of more IPs than this is a router's: it is not any of those hosts' MAC."""
 
 
+def mac_text(mac: bytes | str) -> str:
+    """MACs are text once a capture is finished; raw bytes never reach a record."""
+    return mac if isinstance(mac, str) else mac.hex(":")
+
+
 def iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, tz=dt.UTC).isoformat().replace("+00:00", "Z") if ts else ""
 
@@ -328,7 +333,7 @@ class Builder:
         src, dst = conv.client, conv.server
         zs = self._zone_fields("flow.src", src)
         zd = self._zone_fields("flow.dst", dst)
-        src_zone, dst_zone = zs["flow.src_zone"], zd["flow.dst_zone"]
+        src_zone, dst_zone = self.zones.zone(src)[0], self.zones.zone(dst)[0]
         src_level, dst_level = zs["flow.src_level"], zd["flow.dst_level"]
         attrs = conv.attrs
         encrypted = (
@@ -346,8 +351,8 @@ class Builder:
             "flow.src_ip": src,
             "flow.dst_ip": dst,
             "flow.dst_port": conv.server_port if conv.transport in ("tcp", "udp") else None,
-            "flow.src_mac": conv.client_mac or None,
-            "flow.dst_mac": conv.server_mac or None,
+            "flow.src_mac": mac_text(conv.client_mac) or None,
+            "flow.dst_mac": mac_text(conv.server_mac) or None,
             "flow.vlan": conv.vlan or None,
             "flow.packets": conv.c_pkts + conv.s_pkts,
             "flow.bytes": conv.c_bytes + conv.s_bytes,
@@ -414,7 +419,7 @@ class Builder:
             "flow.vlan": entry.vlan or None,
             "flow.ethertype": entry.ethertype,
             "flow.packets": entry.packets,
-            "flow.bytes": entry.bytes,
+            "flow.bytes": entry.byte_count,
             "flow.first_seen": iso(entry.first),
             "flow.last_seen": iso(entry.last),
             "flow.duration_s": round(entry.last - entry.first, 6),
@@ -458,7 +463,7 @@ class Builder:
             }
             record_type = "ot_device" if kind == "ot_device" else "network_host"
             yield make_record(
-                record_type, asset_id=f"mac:{mac}", key="l2_identity", layer=Layer.OT, scanner=SCANNER, fields=fields
+                record_type, asset_id=f"mac:{mac_text(mac)}", key="l2_identity", layer=Layer.OT, scanner=SCANNER, fields=fields
             )
 
     # ------------------------------------------------------------------ operations, credentials, remote access

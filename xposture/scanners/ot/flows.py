@@ -110,8 +110,8 @@ class Conversation:
         self.server_port = server_port
         self.protocol = protocol
         self.handler: Analyzer | None = None
-        self.client_mac = b""
-        self.server_mac = b""
+        self.client_mac: bytes | str = b""
+        self.server_mac: bytes | str = b""
         self.vlan = 0
         self.c_pkts = self.c_bytes = self.s_pkts = self.s_bytes = 0
         self.connections = self.answered = self.rejected = 0
@@ -244,11 +244,11 @@ MAX_HASHES = 32
 class Layer2:
     """Non-IP frames between two MAC addresses of one ethertype (LLDP, PROFINET, GOOSE...)."""
 
-    src: bytes
-    dst: bytes
+    src: bytes | str
+    dst: bytes | str
     ethertype: int
     packets: int = 0
-    bytes: int = 0
+    byte_count: int = 0
     first: float = 0.0
     last: float = 0.0
     file: str = ""
@@ -257,7 +257,7 @@ class Layer2:
 
     def absorb(self, other: Layer2) -> None:
         self.packets += other.packets
-        self.bytes += other.bytes
+        self.byte_count += other.byte_count
         if other.first < self.first:
             self.first, self.file, self.offset = other.first, other.file, other.offset
         self.last = max(self.last, other.last)
@@ -275,21 +275,21 @@ class Capture:
     deep: bool = True
     file: str = ""
     packets: int = 0
-    bytes: int = 0
+    byte_count: int = 0
     non_ip: int = 0
     truncated: int = 0
     first: float = 0.0
     last: float = 0.0
     conversations: dict[tuple[str, Any, Any, int], Conversation] = field(default_factory=dict)
     table: dict[tuple[Any, ...], Side] = field(default_factory=dict)
-    layer2: dict[tuple[bytes, bytes, int], Layer2] = field(default_factory=dict)
+    layer2: dict[tuple[bytes | str, bytes | str, int], Layer2] = field(default_factory=dict)
     operations: dict[tuple[str, str, Any, Any], Operation] = field(default_factory=dict)
     credentials: dict[tuple[str, Any, Any, int, str, str], Credential] = field(default_factory=dict)
     identities: dict[Any, dict[str, str]] = field(default_factory=dict)
     identity_sources: dict[Any, set[str]] = field(default_factory=dict)
     host_attrs: dict[Any, dict[str, set[str]]] = field(default_factory=dict)
-    arp: dict[Any, bytes] = field(default_factory=dict)
-    mac_identities: dict[bytes, dict[str, str]] = field(default_factory=dict)
+    arp: dict[Any, bytes | str] = field(default_factory=dict)
+    mac_identities: dict[bytes | str, dict[str, str]] = field(default_factory=dict)
     discovery: dict[Any, set[Any]] = field(default_factory=dict)
     """Identity/discovery requests sent: requester -> targets (ListIdentity, FC 43, SZL, Who-Is, GetEndpoints...)."""
     analyzers: dict[str, Analyzer] = field(default_factory=dict)
@@ -426,7 +426,7 @@ class Capture:
                     progress(packets)
         finally:
             self.packets += packets
-            self.bytes += total_bytes
+            self.byte_count += total_bytes
             self.truncated += truncated
             self.first = first
             if ts:
@@ -435,10 +435,7 @@ class Capture:
     def _open(self, key: tuple[Any, ...], flags: int, ts: float, foff: int, buf: bytes, eth: int, vlan: int) -> Side:
         """Slow path for a new 5-tuple: decide who is the client, find or create the conversation."""
         src, dst, sport, dport, proto = key
-        if flags & 0x02:
-            src_is_client = not flags & 0x10
-        else:
-            src_is_client = ports.server_is_destination(proto, sport, dport)
+        src_is_client = not flags & 16 if flags & 2 else ports.server_is_destination(proto, sport, dport)
         if src_is_client:
             client, server, server_port = src, dst, dport
         else:
@@ -481,7 +478,7 @@ class Capture:
         if entry is None:
             entry = self.layer2[key] = Layer2(src, dst, et, first=ts, file=self.file, offset=foff, vlan=vlan)
         entry.packets += 1
-        entry.bytes += end - off
+        entry.byte_count += end - off
         entry.last = ts
         if et == 0x0806 and end - p >= 28:
             self.arp.setdefault(BE32(buf, p + 14)[0], buf[p + 8 : p + 14])
@@ -619,7 +616,7 @@ class Capture:
     def merge(self, other: Capture) -> None:
         """Add another finished capture (another file) into this finished one."""
         self.packets += other.packets
-        self.bytes += other.bytes
+        self.byte_count += other.byte_count
         self.non_ip += other.non_ip
         self.truncated += other.truncated
         if other.first and (not self.first or other.first < self.first):
@@ -641,8 +638,8 @@ class Capture:
                 mine.setdefault(name, set()).update(values)
         for address, targets in other.discovery.items():
             self.discovery.setdefault(address, set()).update(targets)
-        for key, value in other.arp.items():
-            self.arp.setdefault(key, value)
+        for key, mac in other.arp.items():
+            self.arp.setdefault(key, mac)
         for key, fields in other.mac_identities.items():
             known = self.mac_identities.setdefault(key, {})
             for name, value in fields.items():

@@ -132,10 +132,8 @@ class PcapScanner:
             futures: dict[Future[tuple[Capture, InputError | None, bool]], Path] = {
                 pool.submit(analyse_file, path, deep, salt): path for path in files
             }
-            done = 0
-            for future in as_completed(futures):
+            for done, future in enumerate(as_completed(futures), start=1):
                 path = futures[future]
-                done += 1
                 ctx.progress("pcap files", done, len(files))
                 if ctx.cancelled():
                     for other in futures:

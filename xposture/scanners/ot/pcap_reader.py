@@ -15,7 +15,7 @@ import gzip
 import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from xposture.errors import InputError
 
@@ -70,7 +70,7 @@ def open_capture(path: Path) -> BinaryIO:
     handle.seek(0)
     if magic == GZIP_MAGIC:
         handle.close()
-        return gzip.open(path, "rb")
+        return cast(BinaryIO, gzip.open(path, "rb"))
     return handle
 
 
