@@ -463,7 +463,12 @@ class Builder:
             }
             record_type = "ot_device" if kind == "ot_device" else "network_host"
             yield make_record(
-                record_type, asset_id=f"mac:{mac_text(mac)}", key="l2_identity", layer=Layer.OT, scanner=SCANNER, fields=fields
+                record_type,
+                asset_id=f"mac:{mac_text(mac)}",
+                key="l2_identity",
+                layer=Layer.OT,
+                scanner=SCANNER,
+                fields=fields,
             )
 
     # ------------------------------------------------------------------ operations, credentials, remote access
