@@ -56,7 +56,8 @@ def vendors(macs: Iterable[str], manuf: Path | None = None) -> dict[str, str]:
                     prefix = line[:8].lower()
                     if prefix in wanted:
                         parts = line.rstrip("\n").split("\t")
-                        found[prefix] = parts[2] if len(parts) > 2 and parts[2] else parts[1]
+                        name = parts[2] if len(parts) > 2 and parts[2] else parts[1]
+                        found[prefix] = name.strip().rstrip(",.;").strip()
         except OSError:
             pass
     return {m: found[m[:8].lower()] for m in macs if m[:8].lower() in found}

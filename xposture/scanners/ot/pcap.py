@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -128,7 +129,11 @@ class PcapScanner:
                     continue
                 yield (path, *analyse_file(path, deep, salt, self._progress(path, ctx)))
             return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Scanners run in the pipeline's threads: forking a threaded process can inherit held locks,
+        # so workers come from a fork server (a clean single-threaded parent) where the platform has one.
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures: dict[Future[tuple[Capture, InputError | None, bool]], Path] = {
                 pool.submit(analyse_file, path, deep, salt): path for path in files
             }
