@@ -33,7 +33,9 @@ def test_example_plant_inventory(cli: Callable[..., tuple[int, str, str]], tmp_p
         "ot.opcua_security_none",
         "ot.uninventoried_ot_device",
     } <= rules
-    downloads = {f["asset"] for f in doc["findings"] if f["rule"]["name"] == "ot.program_download_from_non_engineering_host"}
+    downloads = {
+        f["asset"] for f in doc["findings"] if f["rule"]["name"] == "ot.program_download_from_non_engineering_host"
+    }
     assert "ip:fab1/192.168.10.120" in downloads  # CIP download transfer from 192.168.10.105
     assert "ip:fab1/192.168.1.40" not in downloads  # the S7 download came from engineering host 192.168.1.10
     assert all(f["layer"] == "ot" for f in doc["findings"])

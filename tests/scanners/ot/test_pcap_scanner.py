@@ -259,3 +259,17 @@ def test_whole_shared_corpus(tmp_path: Path) -> None:
     assert all(c.status == "ok" for c in ctx.coverage), [c for c in ctx.coverage if c.status != "ok"]
     models = {r.get("identity.model") for r in of_type(records, "ot_device")}
     assert {"1756-ENBT/A", "6ES7 315-2EH14-0AB0", "6ES7 151-8AB01-0AB0", "MS-NAE4510-2", "e-terracomm"} <= models
+
+
+def test_progress_reports_file_offsets(tmp_path: Path) -> None:
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.utils import wrpcap
+
+    path = tmp_path / "many.pcap"
+    wrpcap(str(path), [Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000, dport=161)] * 70000)
+    seen: list[tuple[str, int, int | None]] = []
+    ctx = ScanContext(progress=lambda task, done, total: seen.append((task, done, total)))
+    scan([path], ctx=ctx, workers=1)
+    assert seen and all(task == "pcap many.pcap" and total == path.stat().st_size for task, _done, total in seen)
+    assert 0 < seen[0][1] < path.stat().st_size

@@ -400,7 +400,8 @@ class Builder:
             "flow.touches_ot_level": bool(levels and min(levels) <= 3),
         }
         key = f"{conv.transport}/{src}->{dst}:{conv.server_port}"
-        return self._record("network_flow", dst, key, fields, conv.file, conv.first_offset, "network_host")
+        owner = src if self.zones.is_broadcast(dst) else dst
+        return self._record("network_flow", owner, key, fields, conv.file, conv.first_offset, "network_host")
 
     def _l2flow(self, key: tuple[Any, Any, int]) -> Record:
         from xposture.scanners.ot.flows import ETHERTYPES
@@ -511,7 +512,8 @@ class Builder:
                 )
                 yield record
                 continue
-            yield self._record("ot_operation", dst, record_key, fields, op.file, op.offset, "ot_device")
+            owner = src if self.zones.is_broadcast(dst) else dst
+            yield self._record("ot_operation", owner, record_key, fields, op.file, op.offset, "ot_device")
 
     def credential_records(self) -> Iterator[Record]:
         for key in sorted(self.cap.credentials, key=lambda k: tuple(str(p) for p in k)):
@@ -540,7 +542,10 @@ class Builder:
                 **zd,
             }
             record_key = f"{cred.protocol}/{cred.port}/{src}/{cred.kind}/{cred.user}"
-            yield self._record("cleartext_credential", dst, record_key, fields, cred.file, cred.offset, "network_host")
+            owner = src if self.zones.is_broadcast(dst) else dst
+            yield self._record(
+                "cleartext_credential", owner, record_key, fields, cred.file, cred.offset, "network_host"
+            )
 
     def remote_access_records(self) -> Iterator[Record]:
         for key in sorted(self.cap.conversations, key=lambda k: (k[1], k[2], k[0], k[3])):

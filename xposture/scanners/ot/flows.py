@@ -299,7 +299,11 @@ class Capture:
 
     # ------------------------------------------------------------------ fast path
     def process(self, frames: Iterable[Frame], progress: Callable[[int], None] | None = None) -> None:
-        """Decode every frame's headers and feed the conversation table; the hot loop of the scanner."""
+        """Decode every frame's headers and feed the conversation table; the hot loop of the scanner.
+
+        ``progress`` is called with the current file offset every 65536 packets
+        (it may raise to stop reading: the counts so far are kept).
+        """
         table = self.table
         get = table.get
         deep = self.deep
@@ -423,7 +427,7 @@ class Capture:
                 except (struct.error, IndexError):
                     truncated += 1
                 if progress is not None and not packets & 0xFFFF:
-                    progress(packets)
+                    progress(foff)
         finally:
             self.packets += packets
             self.byte_count += total_bytes

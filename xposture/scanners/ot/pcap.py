@@ -155,10 +155,18 @@ class PcapScanner:
 
     @staticmethod
     def _progress(path: Path, ctx: ScanContext) -> Callable[[int], None]:
+        """Progress in bytes of the file (unknown total for compressed files), and the cancellation check."""
         task = f"pcap {path.name}"
+        total: int | None = None
+        try:
+            with path.open("rb") as handle:
+                if handle.read(2) != b"\x1f\x8b":
+                    total = path.stat().st_size
+        except OSError:
+            pass
 
-        def report(packets: int) -> None:
-            ctx.progress(task, packets, None)
+        def report(offset: int) -> None:
+            ctx.progress(task, offset, total)
             if ctx.cancelled():
                 raise Cancelled
 
