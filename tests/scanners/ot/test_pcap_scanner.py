@@ -262,12 +262,15 @@ def test_whole_shared_corpus(tmp_path: Path) -> None:
 
 
 def test_progress_reports_file_offsets(tmp_path: Path) -> None:
+    import struct
+
     from scapy.layers.inet import IP, UDP
     from scapy.layers.l2 import Ether
-    from scapy.utils import wrpcap
 
+    frame = bytes(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000, dport=161))
+    record = struct.pack("<IIII", 1, 0, len(frame), len(frame)) + frame
     path = tmp_path / "many.pcap"
-    wrpcap(str(path), [Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000, dport=161)] * 70000)
+    path.write_bytes(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1) + record * 70000)
     seen: list[tuple[str, int, int | None]] = []
     ctx = ScanContext(progress=lambda task, done, total: seen.append((task, done, total)))
     scan([path], ctx=ctx, workers=1)
