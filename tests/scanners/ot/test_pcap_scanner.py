@@ -276,3 +276,42 @@ def test_progress_reports_file_offsets(tmp_path: Path) -> None:
     scan([path], ctx=ctx, workers=1)
     assert seen and all(task == "pcap many.pcap" and total == path.stat().st_size for task, _done, total in seen)
     assert 0 < seen[0][1] < path.stat().st_size
+
+
+def test_modbus_read_device_identification_response(tmp_path: Path) -> None:
+    """FC 43/14 answers (none in the corpus) are built with scapy's own Modbus layer and read back."""
+    from scapy.contrib.modbus import (
+        ModbusADURequest,
+        ModbusADUResponse,
+        ModbusObjectId,
+        ModbusPDU2B0EReadDeviceIdentificationRequest,
+        ModbusPDU2B0EReadDeviceIdentificationResponse,
+    )
+    from scapy.layers.inet import IP, TCP
+    from scapy.layers.l2 import Ether
+    from scapy.utils import wrpcap
+
+    ip = Ether() / IP(src="10.0.0.5", dst="10.0.0.9")
+    request = (
+        ip
+        / TCP(sport=41000, dport=502, flags="PA", seq=1)
+        / ModbusADURequest(transId=1, unitId=1)
+        / (ModbusPDU2B0EReadDeviceIdentificationRequest(readCode=1))
+    )
+    objects = (
+        ModbusObjectId(id=0, value=b"Schneider Electric")
+        / ModbusObjectId(id=1, value=b"BMX P34 2020")
+        / ModbusObjectId(id=2, value=b"v2.70")
+    )
+    reply = ModbusADUResponse(transId=1, unitId=1) / ModbusPDU2B0EReadDeviceIdentificationResponse(objCount=3) / objects
+    response = Ether() / IP(src="10.0.0.9", dst="10.0.0.5") / TCP(sport=502, dport=41000, flags="PA", seq=1) / reply
+    path = tmp_path / "fc43.pcap"
+    wrpcap(str(path), [request, response])
+    records, _ctx, _error = scan([path])
+    plc = device(records, "10.0.0.9")
+    assert plc["identity.vendor"] == "Schneider Electric"
+    assert plc["identity.product_code"] == "BMX P34 2020"
+    assert plc["identity.firmware"] == "v2.70"
+    assert plc["ot.identity_sources"] == ["modbus_device_identification"]
+    host = of_type(records, "network_host", **{"host.ip": "10.0.0.5"})[0]
+    assert host["host.ot_discovery_requests"] == 1

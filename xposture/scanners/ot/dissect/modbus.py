@@ -109,20 +109,30 @@ def classify(function: int, body: bytes, request: bool) -> tuple[str, str, str |
 
 
 def device_identification(body: bytes) -> dict[str, str]:
-    """Objects of a FC 43 / MEI 14 (Read Device Identification) response body, by our field names."""
+    """Objects of a FC 43 / MEI 14 (Read Device Identification) response body, by our field names.
+
+    Decoded with scapy's Modbus contrib layer (``ModbusPDU2B0EReadDeviceIdentificationResponse``
+    followed by ``ModbusObjectId`` items); these responses are rare, so its cost does not matter.
+    """
+    from scapy.contrib.modbus import ModbusObjectId, ModbusPDU2B0EReadDeviceIdentificationResponse
+
     need(body, 6, "modbus device identification")
     if body[0] != 0x0E:
         raise ParseError("not a Read Device Identification response")
-    count = body[5]
-    pos = 6
     found: dict[str, str] = {}
-    for _ in range(count):
-        need(body, pos + 2, "modbus device identification object")
-        object_id, length = body[pos], body[pos + 1]
-        need(body, pos + 2 + length, "modbus device identification value")
-        value = text(body[pos + 2 : pos + 2 + length])
-        name = DEVICE_ID_OBJECTS.get(object_id)
-        if name and value:
-            found[name] = value
-        pos += 2 + length
+    try:
+        packet = ModbusPDU2B0EReadDeviceIdentificationResponse(b"\x2b" + bytes(body))
+        layer = packet.payload
+        for _ in range(int(packet.objCount)):
+            if not isinstance(layer, ModbusObjectId):
+                raise ParseError("modbus device identification: fewer objects than announced")
+            value = text(bytes(layer.value or b""))
+            name = DEVICE_ID_OBJECTS.get(int(layer.id))
+            if name and value:
+                found[name] = value
+            layer = layer.payload
+    except ParseError:
+        raise
+    except Exception as exc:  # scapy raises anything from struct.error to IndexError on garbage
+        raise ParseError(f"modbus device identification: {exc.__class__.__name__}") from None
     return found
