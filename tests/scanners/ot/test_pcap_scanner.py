@@ -315,3 +315,33 @@ def test_modbus_read_device_identification_response(tmp_path: Path) -> None:
     assert plc["ot.identity_sources"] == ["modbus_device_identification"]
     host = of_type(records, "network_host", **{"host.ip": "10.0.0.5"})[0]
     assert host["host.ot_discovery_requests"] == 1
+
+
+def test_connection_state_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long capture of short connections prunes per-connection state instead of growing without end."""
+    import struct
+
+    from scapy.layers.inet import IP, TCP
+    from scapy.layers.l2 import Ether
+
+    from xposture.scanners.ot import flows
+    from xposture.scanners.ot.analyzers import install
+    from xposture.scanners.ot.pcap_reader import read_frames
+
+    monkeypatch.setattr(flows, "MAX_CONNECTIONS", 64)
+    template = bytes(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=1, dport=80, flags="S"))
+    head = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+    body = b"".join(
+        struct.pack("<IIII", 1000 + i, 0, len(template), len(template))
+        + template[:34]
+        + struct.pack("!H", 1024 + i)
+        + template[36:]
+        for i in range(1000)
+    )
+    path = tmp_path / "syns.pcap"
+    path.write_bytes(head + body)
+    capture = install(flows.Capture(hasher=str))
+    capture.process(read_frames(path))
+    assert capture.expired > 0 and len(capture.table) <= 64
+    conv = next(iter(capture.conversations.values()))
+    assert conv.connections == 1000 and conv.c_pkts == 1000

@@ -29,6 +29,9 @@ H = struct.Struct("!H").unpack_from
 LE32 = struct.Struct("<I").unpack_from
 BE32 = struct.Struct(">I").unpack_from
 
+MAX_CONNECTIONS = 1 << 18
+"""Connection-table entries (two per connection) before idle connections are forgotten."""
+IDLE_TIMEOUT_S = 300.0
 MAX_SNIFF = 4
 """Payloads of an unlabelled conversation inspected for a protocol signature before giving up."""
 VLAN_TAGS = frozenset({0x8100, 0x88A8, 0x9100})
@@ -295,6 +298,8 @@ class Capture:
     analyzers: dict[str, Analyzer] = field(default_factory=dict)
     sniffer: Analyzer | None = None
     finished: bool = False
+    expired: int = 0
+    """Times the connection table was pruned (see ``_expire``)."""
     _secret_memo: dict[bytes, str] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ fast path
@@ -458,11 +463,27 @@ class Capture:
             dst_mac, src_mac = buf[eth : eth + 6], buf[eth + 6 : eth + 12]
             conv.client_mac, conv.server_mac = (src_mac, dst_mac) if src_is_client else (dst_mac, src_mac)
         conv.connections += 1
+        if len(self.table) >= MAX_CONNECTIONS:
+            self._expire(ts)
         side = Side(conv, src_is_client)
         peer = Side(conv, not src_is_client)
         self.table[key] = side
         self.table[(dst, src, dport, sport, proto)] = peer
         return side
+
+    def _expire(self, now: float) -> None:
+        """Forget connection state of idle conversations so memory stays flat on endless captures.
+
+        Only per-connection state (direction, reassembly) goes; conversation
+        totals stay. A connection that speaks again after being forgotten is
+        counted as a new one, its direction taken from the port numbers.
+        """
+        idle = now - IDLE_TIMEOUT_S
+        kept = {key: side for key, side in self.table.items() if side.conv.last >= idle}
+        self.table.clear()  # in place: the fast path holds a reference to this dict
+        if len(kept) < MAX_CONNECTIONS // 2:
+            self.table.update(kept)
+        self.expired += 1
 
     def _layer2(self, buf: bytes, off: int, p: int, end: int, et: int, ts: float, foff: int, vlan: int) -> None:
         """Non-IP frame: count it per (src, dst, ethertype) and dissect discovery protocols."""
