@@ -56,6 +56,8 @@ PARSERS: dict[str, Callable[[bytes], Any]] = {
     "opcua.open_policy": opcua.open_policy,
     "opcua.endpoints": lambda b: opcua.endpoints(opcua._Reader(b, 0)),
     "opcua.service": opcua.service,
+    "opcua.activate_session": lambda b: opcua.activate_session(opcua._Reader(b, 0)),
+    "opcua.service_result": lambda b: opcua.service_result(opcua._Reader(b, 0)),
     "mqtt.split": mqtt.split,
     "mqtt.connect": mqtt.connect,
     "mqtt.connack_code": mqtt.connack_code,

@@ -345,3 +345,15 @@ def test_connection_state_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert capture.expired > 0 and len(capture.table) <= 64
     conv = next(iter(capture.conversations.values()))
     assert conv.connections == 1000 and conv.c_pkts == 1000
+
+
+def test_opcua_session_logins() -> None:
+    """ActivateSession tokens: a cleartext user password (policy None) and an anonymous login, both accepted."""
+    records, _ctx, _error = scan([OT_DATA / "open62541_client-server_minimal.pcap"])
+    cred = of_type(records, "cleartext_credential", **{"cred.protocol": "opcua"})
+    assert len(cred) == 1
+    assert cred[0]["cred.user"] == "user1" and cred[0]["cred.kind"] == "password"
+    assert cred[0]["cred.secret_seen"] is True and cred[0]["cred.succeeded"] is True
+    records, _ctx, _error = scan([OT_DATA / "python_opcua-client-server_minimal.pcap"])
+    cred = of_type(records, "cleartext_credential", **{"cred.protocol": "opcua"})
+    assert cred[0]["cred.anonymous"] is True and cred[0]["cred.succeeded"] is True

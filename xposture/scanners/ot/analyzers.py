@@ -416,6 +416,14 @@ def analyze_opcua(cap: Capture, conv: Conversation, side: Side, payload: bytes, 
                     cap.operation(conv, "opcua", operation, name, ts, foff)
                 if service in (428, 422):
                     cap.discovered(conv)
+                if service == 467:
+                    _opcua_login(cap, conv, opcua.activate_session(reader), ts, foff)
+            elif service == 470:
+                pending = conv.attrs.pop("_opcua_credential", None)
+                if pending is not None:
+                    good = opcua.service_result(reader) == 0
+                    pending.succeeded = bool(pending.succeeded) or good
+                    pending.failed += 0 if good else 1
             elif service == 431:
                 sender = _sender(conv, side)
                 for endpoint in opcua.endpoints(reader):
@@ -429,6 +437,19 @@ def analyze_opcua(cap: Capture, conv: Conversation, side: Side, payload: bytes, 
                         "opcua_get_endpoints",
                         {"name": str(endpoint["application_name"]), "product_uri": str(endpoint["product_uri"])},
                     )
+
+
+def _opcua_login(cap: Capture, conv: Conversation, token: Mapping[str, object], ts: float, foff: int) -> None:
+    """An ActivateSession's identity token: anonymous, or a user name with a cleartext or encrypted password."""
+    kind = token.get("kind")
+    if kind == "anonymous":
+        conv.attrs["_opcua_credential"] = cap.credential(conv, "anonymous", "", None, ts, foff, anonymous=True)
+    elif kind == "username":
+        password = token.get("password")
+        secret = password if isinstance(password, bytes) and password else None
+        cred_kind = "encrypted_password" if token.get("encrypted") else "password"
+        user = str(token.get("user", ""))
+        conv.attrs["_opcua_credential"] = cap.credential(conv, cred_kind, user, secret, ts, foff)
 
 
 @guarded("mqtt")

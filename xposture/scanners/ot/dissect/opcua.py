@@ -89,6 +89,12 @@ class _Reader:
         if length > 0:
             self.take(length)
 
+    def byte_string(self) -> bytes:
+        length = self.int32()
+        if length > 1 << 16:
+            raise ParseError("opcua: byte string too long")
+        return self.take(length) if length > 0 else b""
+
     def node_id(self) -> int:
         encoding = self.take(1)[0]
         form = encoding & 0x0F
@@ -161,6 +167,49 @@ def service(message: bytes) -> tuple[int, _Reader]:
 
 def classify(service_id: int) -> tuple[str, str, str | None]:
     return SERVICES.get(service_id, (f"service_{service_id}", "other", None))
+
+
+TOKEN_TYPES = {321: "anonymous", 324: "username", 327: "certificate", 940: "issued_token"}
+
+
+def activate_session(reader: _Reader) -> dict[str, str | bytes | bool]:
+    """User identity token of an ActivateSession request: kind, user name and, when not encrypted, the password.
+
+    The password is returned raw only so the caller can hash it at once; an
+    encrypted token (``encryptionAlgorithm`` set) yields no secret.
+    """
+    reader.node_id()  # authentication token
+    reader.take(8 + 4 + 4)
+    reader.string()  # audit entry id
+    reader.take(4)
+    reader.extension_object()
+    reader.string()  # client signature algorithm
+    reader.skip_bytes()
+    for _ in range(reader.count()):
+        reader.skip_bytes()
+        reader.skip_bytes()
+    for _ in range(reader.count()):
+        reader.string()
+    token_type = TOKEN_TYPES.get(reader.node_id(), "unknown")
+    result: dict[str, str | bytes | bool] = {"kind": token_type}
+    if reader.take(1)[0] != 1:
+        return result
+    reader.int32()
+    result["policy_id"] = reader.string()
+    if token_type == "username":
+        result["user"] = reader.string()
+        password = reader.byte_string()
+        algorithm = reader.string()
+        result["encrypted"] = bool(algorithm)
+        if not algorithm:
+            result["password"] = password
+    return result
+
+
+def service_result(reader: _Reader) -> int:
+    """Status code of a response (0 = Good), reader positioned after the service node id."""
+    reader.take(8 + 4)
+    return int.from_bytes(reader.take(4), "little")
 
 
 def endpoints(reader: _Reader) -> list[dict[str, str | list[str]]]:
