@@ -196,7 +196,7 @@ def activate_session(reader: _Reader) -> dict[str, str | bytes | bool]:
         return result
     reader.int32()
     result["policy_id"] = reader.string()
-    if token_type == "username":
+    if token_type == "username":  # noqa: S105 - a token type name, not a password
         result["user"] = reader.string()
         password = reader.byte_string()
         algorithm = reader.string()
