@@ -221,8 +221,8 @@ def _s7comm(cap: Capture, conv: Conversation, side: Side, pdu: s7.S7Pdu, ts: flo
         conv.count(name, cls)
         if operation:
             cap.operation(conv, "s7comm", operation, name, ts, foff)
-        if pdu.rosctr == 7 and pdu.group == 4 and pdu.subfunction == 1:
-            szl_id, _index = s7.szl_request(pdu)
+        if pdu.rosctr == 7 and pdu.group == 4 and pdu.subfunction == 1 and len(pdu.data) >= 8:
+            szl_id, _index = s7.szl_request(pdu)  # shorter data: a follow-up asking for the next fragment
             if szl_id & 0xFF in (0x11, 0x1C):
                 cap.discovered(conv)
         if pdu.rosctr == 7 and pdu.group == 5 and pdu.subfunction == 1 and len(pdu.data) > 4:
@@ -654,7 +654,7 @@ def analyze_handshake(
         elif payload[:1] == b"\x16" or (payload[:1] and payload[0] & 0x80):
             hello = remote.tls_hello(payload)
             conv.attrs["tls"] = True
-            if hello["kind"] == "server" or "tls_version" not in conv.attrs:
+            if hello["kind"] == "server" or ("tls_version" not in conv.attrs and hello["kind"] == "client"):
                 conv.attrs["tls_version"] = hello["version"]
             if "sni" in hello:
                 conv.attrs["tls_sni"] = hello["sni"]

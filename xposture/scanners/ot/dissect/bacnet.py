@@ -151,11 +151,9 @@ def i_am(unit: Apdu) -> dict[str, str]:
     need(body, pos + 4, "i-am object identifier")
     oid = int.from_bytes(body[pos : pos + 4], "big")
     pos += 4
-    for _ in range(2):
+    for _ in range(2):  # max APDU length accepted, segmentation supported
         _n, _c, length, pos = _tag(body, pos)
         pos += length
-    number, context, length, pos = _tag(body, pos)
-    pos += length
     number, context, length, pos = _tag(body, pos)
     need(body, pos + length, "i-am vendor id")
     vendor = int.from_bytes(body[pos : pos + length], "big") if length <= 4 else 0

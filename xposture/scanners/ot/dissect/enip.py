@@ -19,6 +19,8 @@ LIST_IDENTITY = 0x63
 SEND_RR_DATA = 0x6F
 SEND_UNIT_DATA = 0x70
 COMMANDS = {
+    0x00: "nop",
+    0x01: "list_targets",
     0x04: "list_services",
     0x63: "list_identity",
     0x64: "list_interfaces",
@@ -72,7 +74,7 @@ def header(data: bytes) -> tuple[int, int, int]:
     """``(command, length, status)`` of the encapsulation header; ``ParseError`` if it is not ENIP."""
     need(data, 24, "enip header")
     command, length, _session, status, _ctx, _opts = HEADER.unpack_from(data, 0)
-    if command not in COMMANDS and command != 0x01:
+    if command not in COMMANDS:
         raise ParseError(f"unknown ENIP command {command:#x}")
     return command, length, status
 

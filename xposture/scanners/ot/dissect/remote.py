@@ -21,8 +21,12 @@ def tls_hello(data: bytes) -> dict[str, str | int]:
     gear still send them.
     """
     need(data, 6, "tls record")
-    if data[0] & 0x80 and len(data) >= 5 and data[2] == 1:
+    if data[0] & 0x80 and data[2] == 1:
         return {"kind": "client", "version": TLS_VERSIONS.get(int.from_bytes(data[3:5], "big"), "SSLv2")}
+    if data[0] & 0x80 and data[2] == 4:
+        return {"kind": "server", "version": "SSLv2"}
+    if data[0] in (0x14, 0x15, 0x17) and data[1] == 0x03:
+        return {"kind": "other", "version": TLS_VERSIONS.get(int.from_bytes(data[1:3], "big"), "unknown")}
     if data[0] != 0x16 or data[1] != 0x03:
         raise ParseError("not a TLS handshake record")
     end = min(len(data), 5 + int.from_bytes(data[3:5], "big"))

@@ -198,15 +198,16 @@ def szl_request(pdu: S7Pdu) -> tuple[int, int]:
 def szl_identity(pdu: S7Pdu) -> dict[str, str]:
     """Identity fields from a Read-SZL response for SZL-ID 0x0011 or 0x001C (others give nothing)."""
     data = pdu.data
-    need(data, 12, "s7comm szl response")
-    if data[0] != 0xFF:
+    need(data, 4, "s7comm szl response")
+    if data[0] != 0xFF:  # an error answer (object does not exist...): return code and an empty item
         return {}
+    need(data, 12, "s7comm szl response")
     szl_id = int.from_bytes(data[4:6], "big")
     record_len = int.from_bytes(data[8:10], "big")
     count = int.from_bytes(data[10:12], "big")
     found: dict[str, str] = {}
     if record_len < 2:
-        raise ParseError("s7comm szl: bad record length")
+        return {}  # a list with no records (or only headers): nothing to identify
     for i in range(min(count, 64)):
         start = 12 + i * record_len
         if start + record_len > len(data):
