@@ -32,6 +32,7 @@ def test_enip_list_identity_gives_the_rockwell_enbt() -> None:
     assert enbt["identity.serial"] == "00524d8e"
     assert enbt["identity.product_code"] == "58"
     assert enbt["ot.identity_sources"] == ["enip_list_identity"]
+    assert enbt["identity.vendor_id"] == "1" and enbt["identity.device_type"] == "communications_adapter"
     assert enbt["asset.id"] == "ip:fab1/10.1.1.164"
     assert [c.status for c in ctx.coverage] == ["ok"]
 
@@ -357,3 +358,12 @@ def test_opcua_session_logins() -> None:
     records, _ctx, _error = scan([OT_DATA / "python_opcua-client-server_minimal.pcap"])
     cred = of_type(records, "cleartext_credential", **{"cred.protocol": "opcua"})
     assert cred[0]["cred.anonymous"] is True and cred[0]["cred.succeeded"] is True
+
+
+def test_bacnet_i_am_and_device_object() -> None:
+    records, _ctx, _error = scan([OT_DATA / "bacnet_test.pcap"])
+    controller = device(records, "10.1.1.165")
+    assert controller["identity.model"] == "MS-NAE4510-2"
+    assert controller["identity.firmware"] == "5.1.0.4400"
+    assert controller["ot.bacnet_device_instance"]
+    assert controller["identity.vendor_id"] == "5"

@@ -323,7 +323,8 @@ def _cip_request(cap: Capture, conv: Conversation, message: bytes, ts: float, fo
 
 
 def _strings(item: Mapping[str, str | int]) -> dict[str, str]:
-    return {k: str(v) for k, v in item.items() if k in ("vendor", "model", "firmware", "serial", "product_code")}
+    keep = ("vendor", "vendor_id", "model", "firmware", "serial", "product_code", "device_type")
+    return {k: str(v) for k, v in item.items() if k in keep}
 
 
 @guarded("dnp3")

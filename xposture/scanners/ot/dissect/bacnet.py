@@ -41,7 +41,16 @@ UNCONFIRMED = {
     9: "utc_time_synchronization",
     10: "write_group",
 }
-DEVICE_PROPERTIES = {121: "vendor", 70: "model", 44: "firmware", 12: "software", 77: "name"}
+DEVICE_PROPERTIES = {
+    121: "vendor",
+    70: "model",
+    44: "firmware",
+    12: "software",
+    77: "name",
+    75: "device_instance",
+    120: "vendor_id",
+}
+WILDCARD_INSTANCE = 0x3FFFFF
 OBJECT_DEVICE = 8
 
 
@@ -182,16 +191,19 @@ def read_property_ack(unit: Apdu) -> dict[str, str]:
     if number != 3 or length != 6:
         raise ParseError("read-property ack: expected opening tag")
     number, context, length, pos = _tag(body, pos)
-    if number != 7 or context:
+    need(body, pos + length, "property value")
+    if context or length < 1:
         return {}
-    need(body, pos + length, "character string")
-    if length < 1:
-        return {}
-    value = (
-        text(body[pos + 1 : pos + length])
-        if body[pos] == 0
-        else body[pos + 1 : pos + length].decode("utf-16-be" if body[pos] == 4 else "latin-1", errors="replace")
-    )
-    result = {DEVICE_PROPERTIES[prop]: text(value.encode("latin-1", errors="replace"))}
-    result["device_instance"] = str(oid & 0x3FFFFF)
+    result: dict[str, str] = {}
+    if oid & WILDCARD_INSTANCE != WILDCARD_INSTANCE:
+        result["device_instance"] = str(oid & WILDCARD_INSTANCE)
+    name = DEVICE_PROPERTIES[prop]
+    if number == 12 and prop == 75 and length == 4:
+        result[name] = str(int.from_bytes(body[pos : pos + 4], "big") & WILDCARD_INSTANCE)
+    elif number == 2 and prop == 120 and length <= 4:
+        result[name] = str(int.from_bytes(body[pos : pos + length], "big"))
+    elif number == 7:
+        raw = body[pos + 1 : pos + length]
+        value = raw.decode("utf-16-be" if body[pos] == 4 else "latin-1", errors="replace")
+        result[name] = text(value.encode("latin-1", errors="replace"))
     return result
