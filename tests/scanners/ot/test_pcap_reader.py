@@ -125,7 +125,11 @@ def test_corrupt_record_length_is_an_input_error(tmp_path: Path) -> None:
     assert info.value.offset == 24
 
 
-@pytest.mark.parametrize("content", [b"", b"not a capture at all", b"\x0a\x0d\x0d\x0a\x1c\x00\x00\x00garbage!"])
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"not a capture at all", b"\x0a\x0d\x0d\x0a\x1c\x00\x00\x00garbage!", b"\x1f\x8b\x08\x00 not deflate data"],
+    ids=["empty", "text", "bad-pcapng", "bad-gzip"],
+)
 def test_wrong_format_is_an_input_error(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "bad.pcap"
     path.write_bytes(content)
@@ -138,3 +142,15 @@ def test_wrong_format_is_an_input_error(tmp_path: Path, content: bytes) -> None:
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot open"):
         list(read_frames(tmp_path / "absent.pcap"))
+
+
+def test_truncated_gzip_keeps_frames(tmp_path: Path) -> None:
+    packed = gzip.compress((OT_DATA / "EIP-RebootorRestart.pcap").read_bytes())
+    broken = tmp_path / "cut.pcap.gz"
+    broken.write_bytes(packed[: len(packed) // 2])
+    seen = 0
+    with pytest.raises(InputError) as info:
+        for _frame in read_frames(broken):
+            seen += 1
+    assert seen > 100
+    assert info.value.file == str(broken) and info.value.offset is not None

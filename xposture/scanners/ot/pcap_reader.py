@@ -11,11 +11,11 @@ before that point stay valid.
 
 from __future__ import annotations
 
-import gzip
 import struct
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import BinaryIO, Protocol
 
 from xposture.errors import InputError
 
@@ -60,45 +60,111 @@ GZIP_MAGIC = b"\x1f\x8b"
 Frame = tuple[int, float, bytes, int, int, int]
 """``(linktype, timestamp_s, buffer, start, caplen, file_offset)``; ``buffer`` is valid until the next frame."""
 
-Opener = Callable[[Path], BinaryIO]
+Opener = Callable[[Path], "Stream"]
 
 
-def open_capture(path: Path) -> BinaryIO:
+class Stream(Protocol):
+    """What the reader needs from an opened capture: sized reads and closing."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+def open_capture(path: Path) -> Stream:
     """Open a capture file, transparently decompressing gzip (``.gz`` or by magic)."""
-    handle: BinaryIO = path.open("rb")
+    handle = path.open("rb")
     magic = handle.read(2)
     handle.seek(0)
     if magic == GZIP_MAGIC:
-        handle.close()
-        return cast(BinaryIO, gzip.open(path, "rb"))
+        return Gunzip(handle)
     return handle
 
 
+class Gunzip:
+    """Streaming gzip decompression that keeps every byte before a truncation.
+
+    ``gzip.GzipFile`` discards the data of the read that hits a truncated end;
+    feeding ``zlib`` ourselves hands out everything decompressed so far and
+    only then reports the truncation. Concatenated gzip members are followed.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.decompressor = zlib.decompressobj(31)
+        self.pending = b""
+        self.ended = False
+        self.truncated = False
+
+    def read(self, size: int = -1, /) -> bytes:
+        while (size < 0 or len(self.pending) < size) and not self.ended:
+            chunk = self.raw.read(CHUNK)
+            if not chunk:
+                self.ended = True
+                self.truncated = not self.decompressor.eof
+                break
+            self.pending += self.decompressor.decompress(chunk)
+            while self.decompressor.eof and self.decompressor.unused_data:
+                rest = self.decompressor.unused_data
+                self.decompressor = zlib.decompressobj(31)
+                self.pending += self.decompressor.decompress(rest)
+        if not self.pending and self.truncated:
+            raise EOFError("compressed file ended before the end-of-stream marker was reached")
+        if size < 0:
+            size = len(self.pending)
+        out, self.pending = self.pending[:size], self.pending[size:]
+        return out
+
+    def close(self) -> None:
+        self.raw.close()
+
+
 class _Buffer:
-    """A refillable window over a byte stream that tracks the absolute offset of its first byte."""
+    """A refillable window over a byte stream that tracks the absolute offset of its first byte.
 
-    __slots__ = ("base", "data", "eof", "handle", "path")
+    A read error (truncated gzip, disk error) ends the stream: the bytes
+    buffered before it are still handed out, then the error is raised with the
+    offset where reading stopped.
+    """
 
-    def __init__(self, handle: BinaryIO, path: str) -> None:
+    __slots__ = ("base", "data", "eof", "error", "handle", "path")
+
+    def __init__(self, handle: Stream, path: str) -> None:
         self.handle = handle
         self.path = path
         self.data = b""
         self.base = 0
         self.eof = False
+        self.error: BaseException | None = None
 
     def fill(self, pos: int, need: int) -> int:
         """Make sure ``need`` bytes from local position ``pos`` are buffered; return the new local position."""
-        if pos + need <= len(self.data) or self.eof:
+        if pos + need <= len(self.data):
             return pos
         rest = self.data[pos:]
         self.base += pos
-        try:
-            more = self.handle.read(max(CHUNK, need))
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise InputError(f"cannot read capture: {exc}", file=self.path, offset=self.base + len(rest)) from exc
-        if len(more) == 0:
-            self.eof = True
-        self.data = rest + more
+        if self.eof:
+            self.data = rest
+            if self.error is not None:
+                raise InputError(f"cannot read capture: {self.error}", file=self.path, offset=self.base + len(rest))
+            return 0
+        parts = [rest]
+        wanted = max(CHUNK, need)
+        got = 0
+        while got < wanted:
+            try:
+                piece = self.handle.read(wanted - got)
+            except (OSError, EOFError, zlib.error) as exc:
+                self.error, self.eof = exc, True
+                break
+            if not piece:
+                self.eof = True
+                break
+            parts.append(piece)
+            got += len(piece)
+        self.data = b"".join(parts)
+        if self.eof and self.error is not None and len(self.data) < need:
+            raise InputError(f"cannot read capture: {self.error}", file=self.path, offset=self.base + len(self.data))
         return 0
 
 
@@ -109,7 +175,7 @@ def read_frames(path: Path, opener: Opener = open_capture) -> Iterator[Frame]:
         handle = opener(path)
     except OSError as exc:
         raise InputError(f"cannot open capture: {exc.strerror or exc}", file=name, offset=0) from exc
-    with handle:
+    try:
         buf = _Buffer(handle, name)
         buf.fill(0, 24)
         head = buf.data[:4]
@@ -121,6 +187,8 @@ def read_frames(path: Path, opener: Opener = open_capture) -> Iterator[Frame]:
             raise InputError("empty file, not a capture", file=name, offset=0)
         else:
             raise InputError(f"not a pcap or pcapng file (magic {head.hex()})", file=name, offset=0)
+    finally:
+        handle.close()
 
 
 def _read_pcap(buf: _Buffer, magic: bytes) -> Iterator[Frame]:
