@@ -238,7 +238,7 @@ class Builder:
                 "host.ot_discovery_sweep": len(targets) >= self.discovery_min_targets,
                 "host.is_private": self.zones.is_private(ip),
                 "host.is_engineering_host": self.zones.is_engineering(ip),
-                "host.is_ot": bool(ot_server or ot_client or identity),
+                "host.is_ot": bool(ot_server or ot_client or cap.identity_sources.get(ip, set()) & OT_IDENTITY_SOURCES),
                 "host.speaks_ot_as_client": bool(ot_client),
                 "host.declared": declared is not None if self.zones.has_declared_assets else None,
                 "host.declared_name": declared.name if declared is not None else None,
