@@ -178,6 +178,8 @@ def analyze_modbus(
 
 @guarded("iso_tsap")
 def analyze_iso(cap: Capture, conv: Conversation, side: Side, payload: bytes, seq: int, ts: float, foff: int) -> None:
+    if not side.is_client and "_await" not in conv.attrs and conv.protocol not in ("iso_tsap", "unknown"):
+        return  # server answers are read only once an identity question (SZL, MMS Identify) was asked
     data = _stream(side, payload, seq)
     if data is None:
         return
@@ -207,6 +209,7 @@ def analyze_iso(cap: Capture, conv: Conversation, side: Side, payload: bytes, se
                     cap.operation(conv, "mms", operation, name, ts, foff)
                 if service == 2:
                     cap.discovered(conv)
+                    conv.attrs["_await"] = True
             if identity:
                 cap.identify(_sender(conv, side), "mms_identify", identity)
 
@@ -225,6 +228,7 @@ def _s7comm(cap: Capture, conv: Conversation, side: Side, pdu: s7.S7Pdu, ts: flo
             szl_id, _index = s7.szl_request(pdu)  # shorter data: a follow-up asking for the next fragment
             if szl_id & 0xFF in (0x11, 0x1C):
                 cap.discovered(conv)
+                conv.attrs["_await"] = True
         if pdu.rosctr == 7 and pdu.group == 5 and pdu.subfunction == 1 and len(pdu.data) > 4:
             cap.credential(conv, "obfuscated_password", "", pdu.data[4:], ts, foff)
     elif pdu.rosctr == 7 and pdu.group == 4 and pdu.subfunction == 1:
@@ -247,6 +251,9 @@ MAX_CIP_MEMO = 16384
 
 @guarded("enip")
 def analyze_enip(cap: Capture, conv: Conversation, side: Side, payload: bytes, seq: int, ts: float, foff: int) -> None:
+    attrs = conv.attrs
+    if not side.is_client and seq >= 0 and "_cip_identity" not in attrs and "_list_identity" not in attrs:
+        return  # over TCP only identity answers are read from the server side: half the work saved
     data = _stream(side, payload, seq)
     if data is None:
         return
@@ -286,7 +293,9 @@ def analyze_enip(cap: Capture, conv: Conversation, side: Side, payload: bytes, s
         if command == enip.LIST_IDENTITY:
             if side.is_client:
                 cap.discovered(conv)
+                attrs["_list_identity"] = True
             elif length > 24 and status == 0:
+                attrs.pop("_list_identity", None)
                 for listed in enip.list_identity(pdu):
                     cap.identify(_sender(conv, side), "enip_list_identity", _strings(listed))
     _keep(side, data, pos, seq)
