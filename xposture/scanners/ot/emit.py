@@ -125,7 +125,7 @@ class Builder:
             f"{prefix}_level": level,
             f"{prefix}_is_private": self.zones.is_private(ip),
             f"{prefix}_is_engineering_host": self.zones.is_engineering(ip),
-            f"{prefix}_declared": self.zones.declared(ip) is not None if self.zones.has_declared_assets else None,
+            f"{prefix}_declared": self.is_declared(ip),
         }
 
     def _record(
@@ -142,6 +142,16 @@ class Builder:
             file=file,
             offset=offset,
         )
+
+    def is_external(self, ip: str) -> bool:
+        """A public address outside every zone of the site: a peer on the internet, not a plant asset."""
+        return not self.zones.is_private(ip) and self.zones.zone(ip)[0] is None
+
+    def is_declared(self, ip: str, mac: str = "") -> bool | None:
+        """Whether the site declares this asset; unknown (None) without an asset list or for external peers."""
+        if not self.zones.has_declared_assets or self.is_external(ip):
+            return None
+        return self.zones.declared(ip, mac) is not None
 
     def mac_of(self, ip: str) -> str:
         return next(iter(sorted(self.hosts[ip].macs)), "") if ip in self.hosts else ""
@@ -240,7 +250,7 @@ class Builder:
                 "host.is_engineering_host": self.zones.is_engineering(ip),
                 "host.is_ot": bool(ot_server or ot_client or cap.identity_sources.get(ip, set()) & OT_IDENTITY_SOURCES),
                 "host.speaks_ot_as_client": bool(ot_client),
-                "host.declared": declared is not None if self.zones.has_declared_assets else None,
+                "host.declared": self.is_declared(ip, mac),
                 "host.declared_name": declared.name if declared is not None else None,
                 "host.server_software": sorted(
                     attrs.get("http.server", set())
@@ -301,7 +311,7 @@ class Builder:
             "ot.multiple_masters": len(masters) > 1,
             "ot.non_engineering_masters": len([m for m in masters if not self.zones.is_engineering(m)]),
             "ot.mac_vendor": self.vendors.get(mac),
-            "ot.declared": declared is not None if self.zones.has_declared_assets else None,
+            "ot.declared": self.is_declared(ip, mac),
             "ot.declared_model": declared.model if declared is not None and declared.model else None,
             "ot.declared_firmware": declared.firmware if declared is not None and declared.firmware else None,
             "ot.firmware_differs_from_declared": (
@@ -321,7 +331,9 @@ class Builder:
         fields["device.level"] = level
         fields["device.internet_peers"] = len([p for p in h.peers if not self.zones.is_private(p)])
         fields["device.is_public"] = not self.zones.is_private(ip)
-        fields["device.talks_to_internet"] = bool(fields["device.internet_peers"]) or bool(fields["device.is_public"])
+        fields["device.talks_to_internet"] = not self.is_external(ip) and (
+            bool(fields["device.internet_peers"]) or bool(fields["device.is_public"])
+        )
         return self._record("ot_device", ip, "device", fields, h.file, h.offset, "ot_device")
 
     # ------------------------------------------------------------------ flows
