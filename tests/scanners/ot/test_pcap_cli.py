@@ -39,6 +39,9 @@ def test_example_plant_inventory(cli: Callable[..., tuple[int, str, str]], tmp_p
     assert "ip:fab1/192.168.10.120" in downloads  # CIP download transfer from 192.168.10.105
     assert "ip:fab1/192.168.1.40" not in downloads  # the S7 download came from engineering host 192.168.1.10
     assert all(f["layer"] == "ot" for f in doc["findings"])
+    broker = {f["rule"]["name"] for f in doc["findings"] if f["asset"] == "ip:fab1/198.41.30.241"}
+    assert "ot.ot_internet_communication" in broker  # the conversation with the internet broker is the finding...
+    assert not broker & {"ot.uninventoried_ot_device", "ot.internet_exposed_ot_device"}  # ...not the broker itself
     assert {c["status"] for c in doc["coverage"]} == {"ok"}
     identities = {a["identity"].get("model") for a in doc["assets"]}
     assert {"1756-ENBT/A", "6ES7 315-2EH14-0AB0"} <= identities
