@@ -122,3 +122,89 @@ def test_analyzers_never_raise(protocol: str, chunks: list[bytes], client: bool)
     for chunk in chunks:
         cap.dispatch(conv, side, chunk, seq if transport == "tcp" else -1, 0.0, 0)
         seq += len(chunk)
+
+
+PCAP_HEAD = bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000")
+PCAPNG_HEAD = bytes.fromhex("0a0d0d0a1c0000004d3c2b1a01000000ffffffffffffffff1c000000")
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(head=st.sampled_from([PCAP_HEAD, PCAPNG_HEAD, b""]), body=st.binary(max_size=600))
+def test_reader_raises_only_input_error(tmp_path_factory: pytest.TempPathFactory, head: bytes, body: bytes) -> None:
+    from xposture.errors import InputError
+    from xposture.scanners.ot.pcap_reader import read_frames
+
+    path = tmp_path_factory.mktemp("fuzz") / "f.pcap"
+    path.write_bytes(head + body)
+    with contextlib.suppress(InputError):
+        for _frame in read_frames(path):
+            pass
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    frames=st.lists(
+        st.tuples(st.sampled_from([0, 1, 101, 108, 113, 276]), st.binary(min_size=0, max_size=200)), max_size=20
+    )
+)
+def test_fast_path_survives_garbage_frames(frames: list[tuple[int, bytes]]) -> None:
+    """The header fast path and every analyzer behind it take arbitrary frames without raising."""
+    cap = analyzers.install(Capture(hasher=lambda s: hashlib.sha256(s).hexdigest()))
+    cap.process((lt, float(i), data, 0, len(data), i) for i, (lt, data) in enumerate(frames))
+    cap.finish()
+    assert cap.packets == len(frames)
+
+
+def _ip_frame(udp: bool, sport: int, dport: int, flags: int, seq: int, payload: bytes) -> bytes:
+    import struct
+
+    l4 = (
+        struct.pack("!HHH2x", sport, dport, 8 + len(payload))
+        if udp
+        else struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, flags, 65535, 0, 0)
+    )
+    ip = struct.pack(
+        "!BBHHHBBH4s4s",
+        0x45,
+        0,
+        20 + len(l4) + len(payload),
+        1,
+        0,
+        64,
+        17 if udp else 6,
+        0,
+        bytes([10, 0, 0, 1]),
+        bytes([10, 0, 0, 2]),
+    )
+    return b"\x00\x11\x22\x33\x44\x55\x00\x0e\x8c\x00\x00\x01\x08\x00" + ip + l4 + payload
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    segments=st.lists(
+        st.tuples(
+            st.sampled_from(
+                [502, 102, 44818, 20000, 2404, 4840, 1883, 21, 23, 80, 443, 22, 3389, 5900, 161, 47808, 69, 12345]
+            ),
+            st.booleans(),
+            st.integers(0, 0x3F),
+            payloads(),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_fast_path_feeds_analyzers_garbage(segments: list[tuple[int, bool, int, bytes]]) -> None:
+    """Well-formed IP/TCP/UDP headers around arbitrary payloads on industrial ports: nothing escapes."""
+    frames = []
+    seq = 1
+    for port, from_client, flags, payload in segments:
+        udp = port in (161, 47808, 69)
+        sport, dport = (40000, port) if from_client else (port, 40000)
+        frames.append(_ip_frame(udp, sport, dport, flags, seq, payload))
+        seq += len(payload)
+    cap = analyzers.install(Capture(hasher=lambda s: hashlib.sha256(s).hexdigest()))
+    cap.process((1, float(i), data, 0, len(data), i) for i, data in enumerate(frames))
+    cap.finish()
