@@ -50,8 +50,9 @@ TSHARK_FIELDS = [
 
 
 def default_capture() -> Path:
-    for base in (REPO.parent, REPO.parent.parent):
-        path = base / "shared" / "data" / "pcaps" / "throughput" / "ics_mixed_concat_12MB.pcap"
+    bases = [Path(os.environ["XPOSTURE_SHARED_DATA"])] if os.environ.get("XPOSTURE_SHARED_DATA") else []
+    for base in [*bases, REPO.parent / "shared" / "data", REPO.parent.parent / "shared" / "data"]:
+        path = base / "pcaps" / "throughput" / "ics_mixed_concat_12MB.pcap"
         if path.is_file():
             return path
     sys.exit("no capture given and ../shared/data/pcaps/throughput/ics_mixed_concat_12MB.pcap is absent")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,11 @@ OT_DATA = REPO / "tests" / "data" / "ot"
 
 
 def shared_pcaps() -> Path:
-    """``../shared/data/pcaps`` beside the repo (or beside the worktree folder), else skip."""
-    for base in (REPO.parent, REPO.parent.parent):
-        path = base / "shared" / "data" / "pcaps"
+    """``$XPOSTURE_SHARED_DATA/pcaps`` or ``../shared/data/pcaps`` beside the repo (or its worktree folder), else skip."""
+    candidates = [Path(os.environ["XPOSTURE_SHARED_DATA"])] if os.environ.get("XPOSTURE_SHARED_DATA") else []
+    candidates += [REPO.parent / "shared" / "data", REPO.parent.parent / "shared" / "data"]
+    for base in candidates:
+        path = base / "pcaps"
         if path.is_dir():
             return path
     pytest.skip("../shared/data/pcaps is absent (the shared corpus sits beside the repo only in CI and dev machines)")
