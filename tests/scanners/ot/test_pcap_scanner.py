@@ -367,3 +367,23 @@ def test_bacnet_i_am_and_device_object() -> None:
     assert controller["identity.firmware"] == "5.1.0.4400"
     assert controller["ot.bacnet_device_instance"]
     assert controller["identity.vendor_id"] == "5"
+
+
+def test_deadline_stops_worker_processes(tmp_path: Path) -> None:
+    import struct
+    import time
+
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+
+    frame = bytes(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000, dport=161))
+    record = struct.pack("<IIII", 1, 0, len(frame), len(frame)) + frame
+    head = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+    for name in ("a.pcap", "b.pcap"):
+        (tmp_path / name).write_bytes(head + record * 70000)
+    ctx = ScanContext(deadline=time.monotonic() - 1)
+    records, ctx, error = scan([tmp_path], ctx=ctx, workers=2)
+    assert error is None
+    assert [c.status for c in ctx.coverage] == ["timeout", "timeout"]
+    assert all("65536 packets" in c.detail for c in ctx.coverage)  # what was read is kept and said
+    assert records  # ...and still turned into records

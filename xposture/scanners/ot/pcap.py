@@ -13,6 +13,8 @@ import functools
 import hashlib
 import multiprocessing
 import os
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -44,10 +46,20 @@ def hash_secret(salt: bytes, secret: bytes) -> str:
 
 
 def analyse_file(
-    path: Path, deep: bool, salt: bytes, progress: Callable[[int], None] | None = None
+    path: Path,
+    deep: bool,
+    salt: bytes,
+    progress: Callable[[int], None] | None = None,
+    deadline: float | None = None,
 ) -> tuple[Capture, InputError | None, bool]:
-    """Read one capture into a finished :class:`Capture`; ``(capture, error_or_None, cancelled)``."""
+    """Read one capture into a finished :class:`Capture`; ``(capture, error_or_None, cancelled)``.
+
+    ``deadline`` is a ``time.monotonic()`` instant (the clock is shared by all
+    processes of the machine), so worker processes stop on time as well.
+    """
     capture = install(Capture(hasher=functools.partial(hash_secret, salt), deep=deep, file=str(path)))
+    if progress is None and deadline is not None:
+        progress = functools.partial(_check_deadline, deadline)
     error: InputError | None = None
     cancelled = False
     try:
@@ -59,6 +71,11 @@ def analyse_file(
     except OSError as exc:
         error = InputError(f"cannot read capture: {exc}", file=str(path))
     return capture.finish(), error, cancelled
+
+
+def _check_deadline(deadline: float, _offset: int) -> None:
+    if time.monotonic() > deadline:
+        raise Cancelled
 
 
 class PcapScanner:
@@ -90,6 +107,7 @@ class PcapScanner:
         salt = os.urandom(16)
         merged: Capture | None = None
         errors: list[InputError] = []
+        outcomes: list[tuple[Path, str, str]] = []
         for path, capture, error, cancelled in self._analyse(files, deep, salt, workers, ctx):
             status, detail = "ok", f"{capture.packets} packets, {len(capture.conversations)} conversations"
             if error is not None:
@@ -97,13 +115,20 @@ class PcapScanner:
                 errors.append(error)
             elif cancelled:
                 status, detail = "timeout", f"stopped: scan cancelled or out of time ({detail} read)"
-            ctx.report(self.name, str(path), status, detail, records=capture.packets, site=source.site)
+            outcomes.append((path, status, detail))
             if merged is None:
                 merged = capture
             else:
                 merged.merge(capture)
-        if merged is not None:
-            yield from self.records(merged, source, ctx)
+        per_file: Counter[str] = Counter()
+        try:
+            if merged is not None:
+                for record in self.records(merged, source, ctx):
+                    per_file[str(record.get("source.file", ""))] += 1
+                    yield record
+        finally:  # coverage even if the consumer stops early: "not scanned" must never look clean
+            for path, status, detail in outcomes:
+                ctx.report(self.name, str(path), status, detail, records=per_file[str(path)], site=source.site)
         if errors:
             first = errors[0]
             more = f" (and {len(errors) - 1} more files)" if len(errors) > 1 else ""
@@ -135,7 +160,7 @@ class PcapScanner:
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures: dict[Future[tuple[Capture, InputError | None, bool]], Path] = {
-                pool.submit(analyse_file, path, deep, salt): path for path in files
+                pool.submit(analyse_file, path, deep, salt, None, ctx.deadline): path for path in files
             }
             for done, future in enumerate(as_completed(futures), start=1):
                 path = futures[future]
