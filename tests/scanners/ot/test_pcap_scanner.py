@@ -387,3 +387,40 @@ def test_deadline_stops_worker_processes(tmp_path: Path) -> None:
     assert [c.status for c in ctx.coverage] == ["timeout", "timeout"]
     assert all("65536 packets" in c.detail for c in ctx.coverage)  # what was read is kept and said
     assert records  # ...and still turned into records
+
+
+def test_profinet_dcp_identify_response_and_set(tmp_path: Path) -> None:
+    """A DCP Identify answer (none in the corpus; written out block by block) and a DCP Set request."""
+    from scapy.contrib.pnio import ProfinetIO
+    from scapy.contrib.pnio_dcp import ProfinetDCP
+    from scapy.layers.l2 import Ether
+    from scapy.packet import Raw
+    from scapy.utils import wrpcap
+
+    device_mac, tool_mac = "00:1b:1b:aa:bb:cc", "00:0c:29:11:22:33"
+    blocks = bytes.fromhex(
+        "0201000900005337" + b"-1500".hex() + "00"  # type of station "S7-1500" (+ pad)
+        "0202000c0000"
+        + b"plc-line-3".hex()  # name of station
+        + "020300060000002a010e"  # vendor 0x002a (Siemens), device 0x010e
+        + "0102000e0001c0a8000affffff0000000000"  # IP 192.168.0.10/24
+    )
+    header = bytes.fromhex("0501" + "01000001" + "0000") + len(blocks).to_bytes(2, "big")
+    answer = Ether(src=device_mac, dst=tool_mac) / ProfinetIO(frameID=0xFEFF) / Raw(header + blocks)
+    set_name = (
+        Ether(src=tool_mac, dst=device_mac)
+        / ProfinetIO(frameID=0xFEFD)
+        / ProfinetDCP(
+            service_id=4, service_type=0, option=2, sub_option=2, dcp_block_length=12, name_of_station=b"evil-name"
+        )
+    )
+    path = tmp_path / "dcp.pcap"
+    wrpcap(str(path), [answer, set_name])
+    records, _ctx, _error = scan([path])
+    found = [r for r in records if r["record.key"] == "l2_identity"]
+    assert len(found) == 1 and found[0]["record.type"] == "ot_device"
+    assert found[0]["asset.mac"] == device_mac and found[0]["asset.ip"] == "192.168.0.10"
+    assert found[0]["identity.model"] == "S7-1500" and found[0]["identity.name"] == "plc-line-3"
+    assert found[0]["identity.product_code"] == "0x010e"
+    op = of_type(records, "ot_operation", **{"op.operation": "dcp_set"})
+    assert op and op[0]["asset.id"] == f"mac:{device_mac}"

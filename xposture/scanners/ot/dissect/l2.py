@@ -67,31 +67,40 @@ def cdp(data: bytes) -> dict[str, str]:
 
 
 def dcp(data: bytes) -> dict[str, str]:
-    """Service, station name, vendor/device id, role and IP of a PROFINET DCP frame (after the frame id)."""
+    """Service, station name, type of station, vendor/device id and IP of a PROFINET DCP frame (after the frame id).
+
+    Responses are decoded with scapy's ``pnio_dcp`` contrib layer (its DCP
+    blocks); for requests only the service matters (Identify = discovery,
+    Set = a change of name or IP), read from the header.
+    """
     need(data, 10, "dcp header")
     service, service_type = data[0], data[1]
-    length = int.from_bytes(data[8:10], "big")
     found: dict[str, str] = {
         "service": DCP_SERVICES.get(service, f"service_{service}"),
         "response": "true" if service_type & 0x01 else "false",
     }
-    pos = 10
-    end = min(len(data), 10 + length)
-    response = bool(service_type & 0x01)
-    while pos + 4 <= end:
-        option, sub = data[pos], data[pos + 1]
-        block = int.from_bytes(data[pos + 2 : pos + 4], "big")
-        body = data[pos + 4 : pos + 4 + block]
-        if response or service == 4:
-            body = body[2:]
-        if option == 2 and sub == 1:
-            found["model"] = text(body)
-        elif option == 2 and sub == 2:
-            found["name"] = text(body)
-        elif option == 2 and sub == 3 and len(body) >= 4:
-            found["vendor_id"] = f"0x{int.from_bytes(body[0:2], 'big'):04x}"
-            found["device_id"] = f"0x{int.from_bytes(body[2:4], 'big'):04x}"
-        elif option == 1 and sub == 2 and len(body) >= 4:
-            found["ip"] = str(ipaddress.IPv4Address(body[0:4]))
-        pos += 4 + block + (block & 1)
+    if not service_type & 0x01:
+        return found
+    from scapy.contrib.pnio_dcp import (
+        DCPDeviceIDBlock,
+        DCPIPBlock,
+        DCPManufacturerSpecificBlock,
+        DCPNameOfStationBlock,
+        ProfinetDCP,
+    )
+
+    try:
+        packet = ProfinetDCP(bytes(data))
+        for block in packet.dcp_blocks:
+            if isinstance(block, DCPNameOfStationBlock):
+                found["name"] = text(bytes(block.name_of_station))
+            elif isinstance(block, DCPManufacturerSpecificBlock):
+                found["model"] = text(bytes(block.device_vendor_value))
+            elif isinstance(block, DCPDeviceIDBlock):
+                found["vendor_id"] = f"0x{int(block.vendor_id):04x}"
+                found["device_id"] = f"0x{int(block.device_id):04x}"
+            elif isinstance(block, DCPIPBlock) and str(block.ip) != "0.0.0.0":
+                found["ip"] = str(block.ip)
+    except Exception as exc:  # scapy raises anything from struct.error to IndexError on garbage
+        raise ParseError(f"dcp: {exc.__class__.__name__}") from None
     return found
