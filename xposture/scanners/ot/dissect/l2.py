@@ -7,6 +7,7 @@ import ipaddress
 from xposture.scanners.ot.dissect.base import ParseError, need, text
 
 CDP_SNAP = b"\xaa\xaa\x03\x00\x00\x0c\x20\x00"
+UNSET_IP = "0.0.0.0"  # noqa: S104 - a DCP device without an address, not a bind
 DCP_SERVICES = {3: "get", 4: "set", 5: "identify", 6: "hello"}
 
 
@@ -99,7 +100,7 @@ def dcp(data: bytes) -> dict[str, str]:
             elif isinstance(block, DCPDeviceIDBlock):
                 found["vendor_id"] = f"0x{int(block.vendor_id):04x}"
                 found["device_id"] = f"0x{int(block.device_id):04x}"
-            elif isinstance(block, DCPIPBlock) and str(block.ip) != "0.0.0.0":
+            elif isinstance(block, DCPIPBlock) and str(block.ip) != UNSET_IP:
                 found["ip"] = str(block.ip)
     except Exception as exc:  # scapy raises anything from struct.error to IndexError on garbage
         raise ParseError(f"dcp: {exc.__class__.__name__}") from None
