@@ -76,6 +76,7 @@ PARSERS: dict[str, Callable[[bytes], Any]] = {
     "l2.lldp": l2.lldp,
     "l2.cdp": l2.cdp,
     "l2.dcp": l2.dcp,
+    "l2.goose": l2.goose,
 }
 
 SEEDS = [

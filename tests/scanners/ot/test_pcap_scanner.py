@@ -424,3 +424,15 @@ def test_profinet_dcp_identify_response_and_set(tmp_path: Path) -> None:
     assert found[0]["identity.product_code"] == "0x010e"
     op = of_type(records, "ot_operation", **{"op.operation": "dcp_set"})
     assert op and op[0]["asset.id"] == f"mac:{device_mac}"
+
+
+def test_goose_publishers_are_layer2_devices() -> None:
+    records, _ctx, _error = scan([OT_DATA / "iec61850_goose.pcap"])
+    ieds = {r["asset.mac"]: r for r in of_type(records, "ot_device") if r["record.key"] == "l2_identity"}
+    assert len(ieds) == 3
+    ied = ieds["0a:bb:fe:10:c9:02"]
+    assert ied["identity.name"] == "AA1C1Q01A1LD0"
+    assert ied["ot.goose_control_block"] == "AA1C1Q01A1LD0/LLN0$GO$gcb_A"
+    assert ied["ot.goose_dataset"] == "AA1C1Q01A1LD0/LLN0$InterlockingA"
+    assert ied["ot.goose_app_id"] == "0x3001" and ied["ot.goose_simulation"] is False
+    assert ied["ot.protocols"] == ["goose"]

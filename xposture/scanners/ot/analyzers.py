@@ -745,6 +745,18 @@ def _mac_identity(cap: Capture, mac: object, source: str, found: dict[str, str])
         known["sources"] = f"{sources},{source}".strip(",")
 
 
+def analyze_goose(cap: Capture, conv: Conversation, side: Side, payload: bytes, seq: int, ts: float, foff: int) -> None:
+    """GOOSE publishers: learn each one's control block once (the frames repeat every few milliseconds)."""
+    if isinstance(conv.client, bytes) and conv.client in cap.mac_identities:
+        return
+    try:
+        found = l2.goose(payload)
+    except ParseError:
+        return
+    _mac_identity(cap, conv.client, "goose", found)
+
+
+REGISTRY["goose"] = analyze_goose
 REGISTRY["lldp"] = analyze_lldp
 REGISTRY["cdp"] = analyze_cdp
 REGISTRY["profinet"] = analyze_profinet

@@ -460,7 +460,7 @@ class Builder:
             found = self.cap.mac_identities[mac]
             sources = sorted(s for s in found.get("sources", "").split(",") if s)
             ip = found.get("ip") or found.get("management_ip")
-            kind = "ot_device" if "profinet_dcp" in sources else "network_host"
+            kind = "ot_device" if {"profinet_dcp", "goose"} & set(sources) else "network_host"
             fields: dict[str, FieldValue] = {
                 "asset.mac": str(mac),
                 "asset.ip": ip,
@@ -473,7 +473,13 @@ class Builder:
                 "identity.description": found.get("description"),
                 "identity.product_code": found.get("device_id"),
                 "ot.identity_sources": sources,
-                "ot.protocols": ["profinet"] if kind == "ot_device" else [],
+                "ot.protocols": sorted(
+                    {"profinet_dcp": "profinet", "goose": "goose"}[s] for s in sources if s in ("profinet_dcp", "goose")
+                ),
+                "ot.goose_control_block": found.get("gocb_ref"),
+                "ot.goose_dataset": found.get("dataset"),
+                "ot.goose_app_id": found.get("app_id"),
+                "ot.goose_simulation": {"true": True, "false": False}.get(found.get("simulation", "")),
                 "ot.l2_port": found.get("port"),
                 "ot.mac_vendor": self.vendors.get(str(mac)),
             }

@@ -507,7 +507,7 @@ class Capture:
         entry.last = ts
         if et == 0x0806 and end - p >= 28:
             self.arp.setdefault(BE32(buf, p + 14)[0], buf[p + 8 : p + 14])
-        if self.deep and et in (0x88CC, 0x2000, 0x8892):
+        if self.deep and et in (0x88CC, 0x2000, 0x8892, 0x88B8):
             analyzer = self.analyzers.get(ETHERTYPES[et])
             if analyzer is not None:
                 conv = Conversation("ethernet", src, dst, 0, ETHERTYPES[et], ts, foff)

@@ -105,3 +105,50 @@ def dcp(data: bytes) -> dict[str, str]:
     except Exception as exc:  # scapy raises anything from struct.error to IndexError on garbage
         raise ParseError(f"dcp: {exc.__class__.__name__}") from None
     return found
+
+
+GOOSE_FIELDS = {0x80: "gocb_ref", 0x82: "dataset", 0x83: "go_id", 0x87: "simulation", 0x88: "conf_rev"}
+
+
+def goose(data: bytes) -> dict[str, str]:
+    """Publisher facts of an IEC 61850 GOOSE frame (after the ethertype): APPID, control block, dataset.
+
+    The control-block reference names the IED and logical device
+    (``AA1C1Q01A1LD0/LLN0$GO$gcb_A``): the identity of a substation device
+    that never speaks IP. ``simulation`` set means test traffic on a live bus.
+    """
+    need(data, 10, "goose header")
+    found: dict[str, str] = {"app_id": f"0x{int.from_bytes(data[0:2], 'big'):04x}"}
+    pos = 8
+    if data[pos] != 0x61:
+        raise ParseError("goose: expected goosePdu")
+    _tag, pos, end = _ber(data, pos)
+    while pos < end and len(found) < 8:
+        tag, start, stop = _ber(data, pos)
+        name = GOOSE_FIELDS.get(tag)
+        if name == "simulation":
+            found[name] = "true" if data[start:stop] not in (b"", b"\x00") else "false"
+        elif name == "conf_rev":
+            found[name] = str(int.from_bytes(data[start:stop], "big"))
+        elif name:
+            found[name] = text(data[start:stop])
+        pos = stop
+    if "gocb_ref" in found:
+        found["name"] = found["gocb_ref"].split("/", 1)[0]
+    return found
+
+
+def _ber(data: bytes, pos: int) -> tuple[int, int, int]:
+    """``(tag, value_start, value_end)`` of the BER TLV at ``pos``."""
+    need(data, pos + 2, "goose tlv")
+    tag, length = data[pos], data[pos + 1]
+    pos += 2
+    if length & 0x80:
+        octets = length & 0x7F
+        if not 0 < octets <= 3:
+            raise ParseError("goose: unsupported length")
+        need(data, pos + octets, "goose length")
+        length = int.from_bytes(data[pos : pos + octets], "big")
+        pos += octets
+    need(data, pos + length, "goose value")
+    return tag, pos, pos + length
