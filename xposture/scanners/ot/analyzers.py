@@ -12,7 +12,9 @@ very first payload is not the expected protocol is re-labelled by signature.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
+from xposture.scanners.ot import ports
 from xposture.scanners.ot.dissect import (
     bacnet,
     cleartext,
@@ -30,6 +32,7 @@ from xposture.scanners.ot.dissect import (
 from xposture.scanners.ot.dissect.base import ParseError, text
 from xposture.scanners.ot.flows import MAX_SNIFF, Analyzer, Capture, Conversation, Side
 
+T = TypeVar("T")
 MAX_PENDING = 1 << 16
 DEFAULT_COMMUNITIES = frozenset(
     {
@@ -72,6 +75,16 @@ def _stream(side: Side, payload: bytes, seq: int) -> bytes | None:
 def _keep(side: Side, data: bytes, used: int, seq: int) -> None:
     if seq >= 0 and 0 < len(data) - used <= MAX_PENDING:
         side.pending = data[used:]
+
+
+def _units(side: Side, payload: bytes, seq: int, split: Callable[[bytes], tuple[list[T], int]]) -> list[T]:
+    """Complete PDUs of a length-prefixed protocol in this segment, keeping a trailing partial PDU for the next."""
+    data = _stream(side, payload, seq)
+    if data is None:
+        return []
+    units, used = split(data)
+    _keep(side, data, used, seq)
+    return units
 
 
 def _sender(conv: Conversation, side: Side) -> object:
@@ -150,11 +163,7 @@ def sniff(cap: Capture, conv: Conversation, side: Side, payload: bytes, seq: int
 def analyze_modbus(
     cap: Capture, conv: Conversation, side: Side, payload: bytes, seq: int, ts: float, foff: int
 ) -> None:
-    data = _stream(side, payload, seq)
-    if data is None:
-        return
-    adus, used = modbus.split_adus(data)
-    _keep(side, data, used, seq)
+    adus = _units(side, payload, seq, modbus.split_adus)
     for _unit, function, body in adus:
         conv.parsed += 1
         if side.is_client:
@@ -180,13 +189,8 @@ def analyze_modbus(
 def analyze_iso(cap: Capture, conv: Conversation, side: Side, payload: bytes, seq: int, ts: float, foff: int) -> None:
     if not side.is_client and "_await" not in conv.attrs and conv.protocol not in ("iso_tsap", "unknown"):
         return  # server answers are read only once an identity question (SZL, MMS Identify) was asked
-    data = _stream(side, payload, seq)
-    if data is None:
-        return
-    pdus, used = s7.split_tpkt(data)
-    _keep(side, data, used, seq)
-    if used:
-        conv.parsed += 1
+    pdus = _units(side, payload, seq, s7.split_tpkt)
+    conv.parsed += 1  # valid TPKT framing, even when it only carried COTP connection set-up
     for pdu in pdus:
         kind = s7.kind(pdu)
         if conv.protocol in ("iso_tsap", "unknown") and kind != "cotp":
@@ -338,11 +342,7 @@ def _strings(item: Mapping[str, str | int]) -> dict[str, str]:
 
 @guarded("dnp3")
 def analyze_dnp3(cap: Capture, conv: Conversation, side: Side, payload: bytes, seq: int, ts: float, foff: int) -> None:
-    data = _stream(side, payload, seq)
-    if data is None:
-        return
-    frames, used = dnp3.frames(data)
-    _keep(side, data, used, seq)
+    frames = _units(side, payload, seq, dnp3.frames)
     for source, destination, _control, function in frames:
         conv.parsed += 1
         conv.attrs.setdefault(
@@ -361,11 +361,7 @@ def analyze_dnp3(cap: Capture, conv: Conversation, side: Side, payload: bytes, s
 def analyze_iec104(
     cap: Capture, conv: Conversation, side: Side, payload: bytes, seq: int, ts: float, foff: int
 ) -> None:
-    data = _stream(side, payload, seq)
-    if data is None:
-        return
-    apdus, used = iec104.apdus(data)
-    _keep(side, data, used, seq)
+    apdus = _units(side, payload, seq, iec104.apdus)
     for fmt, code in apdus:
         conv.parsed += 1
         if side.is_client:
@@ -400,11 +396,7 @@ def analyze_bacnet(
 
 @guarded("opcua")
 def analyze_opcua(cap: Capture, conv: Conversation, side: Side, payload: bytes, seq: int, ts: float, foff: int) -> None:
-    data = _stream(side, payload, seq)
-    if data is None:
-        return
-    messages, used = opcua.split(data)
-    _keep(side, data, used, seq)
+    messages = _units(side, payload, seq, opcua.split)
     for kind, message in messages:
         conv.parsed += 1
         if kind == b"OPN":
@@ -464,11 +456,7 @@ def _opcua_login(cap: Capture, conv: Conversation, token: Mapping[str, object], 
 
 @guarded("mqtt")
 def analyze_mqtt(cap: Capture, conv: Conversation, side: Side, payload: bytes, seq: int, ts: float, foff: int) -> None:
-    data = _stream(side, payload, seq)
-    if data is None:
-        return
-    packets, used = mqtt.split(data)
-    _keep(side, data, used, seq)
+    packets = _units(side, payload, seq, mqtt.split)
     for kind, packet in packets:
         conv.parsed += 1
         name = mqtt.TYPES.get(kind, "reserved")
@@ -677,21 +665,7 @@ def analyze_handshake(
         conv.handler = None
 
 
-for _name in (
-    "ssh",
-    "vnc",
-    "rdp",
-    "https",
-    "tls",
-    "modbus_tls",
-    "opcua_tls",
-    "mqtt_tls",
-    "dnp3_tls",
-    "ldaps",
-    "fox_tls",
-    "cip_security",
-    "winrm_tls",
-):
+for _name in ports.HANDSHAKES:
     REGISTRY[_name] = analyze_handshake
 
 

@@ -116,52 +116,21 @@ UDP_PORTS = {
 }
 WELL_KNOWN = frozenset(TCP_PORTS) | frozenset(UDP_PORTS)
 
-OT_PROTOCOLS = frozenset(
+SECURE_OT = frozenset({"modbus_tls", "opcua_tls", "mqtt_tls", "dnp3_tls", "cip_security", "fox_tls"})
+"""Industrial protocols carried inside TLS (their own secure ports)."""
+
+CLEARTEXT_OT = frozenset(
     {
-        "modbus",
-        "iso_tsap",
-        "s7comm",
-        "s7comm_plus",
-        "mms",
-        "enip",
-        "cip_io",
-        "dnp3",
-        "iec104",
-        "opcua",
-        "bacnet",
-        "fox",
-        "fins",
-        "ads",
-        "hart_ip",
-        "c37_118",
-        "ge_srtp",
-        "crimson",
-        "pcworx",
-        "melsec",
-        "codesys",
-        "proconos",
-        "profinet_rt",
-        "profinet_cm",
-        "profinet",
-        "goose",
-        "iec61850_sv",
-        "ff_hse",
-        "mqtt",
-        "ethercat",
-        "powerlink",
-        "modbus_tls",
-        "opcua_tls",
-        "mqtt_tls",
-        "dnp3_tls",
-        "cip_security",
-        "fox_tls",
+        "modbus", "iso_tsap", "s7comm", "s7comm_plus", "mms", "enip", "cip_io", "dnp3", "iec104", "opcua", "bacnet",
+        "fox", "fins", "ads", "hart_ip", "c37_118", "ge_srtp", "crimson", "pcworx", "melsec", "codesys", "proconos",
+        "profinet_rt", "profinet_cm", "profinet", "goose", "iec61850_sv", "ff_hse", "mqtt", "ethercat", "powerlink",
         "pi_historian",
     }
-)
-"""Industrial and IIoT protocols: a conversation speaking one of these is OT traffic."""
-
-CLEARTEXT_OT = OT_PROTOCOLS - {"modbus_tls", "opcua_tls", "mqtt_tls", "dnp3_tls", "cip_security", "fox_tls"}
+)  # fmt: skip
 """OT protocols without transport security (OPC UA counts unless its secure channel is signed/encrypted)."""
+
+OT_PROTOCOLS = CLEARTEXT_OT | SECURE_OT
+"""Industrial and IIoT protocols: a conversation speaking one of these is OT traffic."""
 
 REMOTE_ACCESS = frozenset(
     {
@@ -180,26 +149,11 @@ REMOTE_ACCESS = frozenset(
         "winrm_tls",
     }
 )
-ENCRYPTED = frozenset(
-    {
-        "ssh",
-        "https",
-        "tls",
-        "modbus_tls",
-        "opcua_tls",
-        "mqtt_tls",
-        "dnp3_tls",
-        "cip_security",
-        "fox_tls",
-        "ldaps",
-        "winrm_tls",
-        "isakmp",
-        "ipsec_nat_t",
-        "openvpn",
-        "wireguard",
-        "teamviewer",
-    }
-)
+TLS_WRAPPED = SECURE_OT | {"https", "tls", "ldaps", "winrm_tls"}
+"""Protocols whose conversations open with a TLS handshake."""
+HANDSHAKES = TLS_WRAPPED | {"ssh", "vnc", "rdp"}
+"""Protocols whose first payloads identify the session (TLS hello, SSH banner, RFB greeting, RDP cookie)."""
+ENCRYPTED = TLS_WRAPPED | {"ssh", "isakmp", "ipsec_nat_t", "openvpn", "wireguard", "teamviewer"}
 
 
 def protocol(transport: str, port: int) -> str:

@@ -43,3 +43,19 @@ BE16 = struct.Struct(">H")
 LE16 = struct.Struct("<H")
 BE32 = struct.Struct(">I")
 LE32 = struct.Struct("<I")
+
+
+def ber_tlv(data: bytes, pos: int) -> tuple[int, int, int]:
+    """``(tag, value_start, value_end)`` of the BER TLV at ``pos`` (single-byte tags, definite lengths)."""
+    need(data, pos + 2, "ber")
+    tag, length = data[pos], data[pos + 1]
+    pos += 2
+    if length & 0x80:
+        octets = length & 0x7F
+        if not 0 < octets <= 3:
+            raise ParseError("ber: unsupported length")
+        need(data, pos + octets, "ber length")
+        length = int.from_bytes(data[pos : pos + octets], "big")
+        pos += octets
+    need(data, pos + length, "ber value")
+    return tag, pos, pos + length

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from xposture.scanners.ot.dissect.base import ParseError, need, text
+from xposture.scanners.ot.dissect.base import ParseError, ber_tlv, need, text
 
 CDP_SNAP = b"\xaa\xaa\x03\x00\x00\x0c\x20\x00"
 UNSET_IP = "0.0.0.0"  # noqa: S104 - a DCP device without an address, not a bind
@@ -122,9 +122,9 @@ def goose(data: bytes) -> dict[str, str]:
     pos = 8
     if data[pos] != 0x61:
         raise ParseError("goose: expected goosePdu")
-    _tag, pos, end = _ber(data, pos)
+    _tag, pos, end = ber_tlv(data, pos)
     while pos < end and len(found) < 8:
-        tag, start, stop = _ber(data, pos)
+        tag, start, stop = ber_tlv(data, pos)
         name = GOOSE_FIELDS.get(tag)
         if name == "simulation":
             found[name] = "true" if data[start:stop] not in (b"", b"\x00") else "false"
@@ -136,19 +136,3 @@ def goose(data: bytes) -> dict[str, str]:
     if "gocb_ref" in found:
         found["name"] = found["gocb_ref"].split("/", 1)[0]
     return found
-
-
-def _ber(data: bytes, pos: int) -> tuple[int, int, int]:
-    """``(tag, value_start, value_end)`` of the BER TLV at ``pos``."""
-    need(data, pos + 2, "goose tlv")
-    tag, length = data[pos], data[pos + 1]
-    pos += 2
-    if length & 0x80:
-        octets = length & 0x7F
-        if not 0 < octets <= 3:
-            raise ParseError("goose: unsupported length")
-        need(data, pos + octets, "goose length")
-        length = int.from_bytes(data[pos : pos + octets], "big")
-        pos += octets
-    need(data, pos + length, "goose value")
-    return tag, pos, pos + length

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 
-from xposture.scanners.ot.dissect.base import ParseError, need, text
+from xposture.scanners.ot.dissect.base import ParseError, ber_tlv, need, text
 
 S7_HEADER = struct.Struct(">BBHHHH")
 
@@ -247,23 +247,6 @@ def s7plus_classify(function: int) -> tuple[str, str, str | None]:
     return S7PLUS_FUNCTIONS.get(function, (f"function_{function:#06x}", "other", None))
 
 
-def _ber(data: bytes, pos: int) -> tuple[int, int, int]:
-    """``(tag, value_start, value_end)`` of the BER TLV at ``pos``."""
-    need(data, pos + 2, "ber")
-    tag = data[pos]
-    length = data[pos + 1]
-    pos += 2
-    if length & 0x80:
-        octets = length & 0x7F
-        if octets == 0 or octets > 3:
-            raise ParseError("ber: unsupported length")
-        need(data, pos + octets, "ber length")
-        length = int.from_bytes(data[pos : pos + octets], "big")
-        pos += octets
-    need(data, pos + length, "ber value")
-    return tag, pos, pos + length
-
-
 def mms_pdu(payload: bytes) -> tuple[int, int, dict[str, str]]:
     """``(pdu_tag, service, identity)`` of the MMS PDU inside ISO session/presentation.
 
@@ -275,8 +258,8 @@ def mms_pdu(payload: bytes) -> tuple[int, int, dict[str, str]]:
         if tag not in (0xA0, 0xA1):
             continue
         try:
-            _tag, body, end = _ber(payload, start)
-            inner_tag, inner_start, inner_end = _ber(payload, body)
+            _tag, body, end = ber_tlv(payload, start)
+            inner_tag, inner_start, inner_end = ber_tlv(payload, body)
             if inner_tag != 0x02 or inner_end - inner_start > 4:
                 continue
             if inner_end >= end:
@@ -288,9 +271,9 @@ def mms_pdu(payload: bytes) -> tuple[int, int, dict[str, str]]:
                 service = payload[inner_end + 1]
             identity: dict[str, str] = {}
             if tag == 0xA1 and service == 2 and service_tag == 0xA2:
-                _t, pos, stop = _ber(payload, inner_end)
+                _t, pos, stop = ber_tlv(payload, inner_end)
                 while pos < stop:
-                    field_tag, vstart, vend = _ber(payload, pos)
+                    field_tag, vstart, vend = ber_tlv(payload, pos)
                     value = text(payload[vstart:vend])
                     name = {0x80: "vendor", 0x81: "model", 0x82: "firmware"}.get(field_tag)
                     if name and value:
