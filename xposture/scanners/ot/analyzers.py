@@ -87,6 +87,16 @@ def _units(side: Side, payload: bytes, seq: int, split: Callable[[bytes], tuple[
     return units
 
 
+def _request(
+    cap: Capture, conv: Conversation, protocol: str, what: tuple[str, str, str | None], ts: float, foff: int
+) -> None:
+    """Count one classified request on its conversation and record it as an operation when it is one."""
+    name, kind, operation = what
+    conv.count(name, kind)
+    if operation:
+        cap.operation(conv, protocol, operation, name, ts, foff)
+
+
 def _sender(conv: Conversation, side: Side) -> object:
     return conv.client if side.is_client else conv.server
 
@@ -167,10 +177,7 @@ def analyze_modbus(
     for _unit, function, body in adus:
         conv.parsed += 1
         if side.is_client:
-            name, kind, operation = modbus.classify(function, body, True)
-            conv.count(name, kind)
-            if operation:
-                cap.operation(conv, "modbus", operation, name, ts, foff)
+            _request(cap, conv, "modbus", modbus.classify(function, body, True), ts, foff)
             if function == 43 and body[:1] == b"\x0e":
                 cap.discovered(conv)
         elif function == 43 and body[:1] == b"\x0e":
@@ -200,17 +207,11 @@ def analyze_iso(cap: Capture, conv: Conversation, side: Side, payload: bytes, se
         elif kind == "s7comm_plus":
             opcode, function = s7.s7plus_function(pdu)
             if opcode == 0x31:
-                name, cls, operation = s7.s7plus_classify(function)
-                conv.count(name, cls)
-                if operation:
-                    cap.operation(conv, "s7comm_plus", operation, name, ts, foff)
+                _request(cap, conv, "s7comm_plus", s7.s7plus_classify(function), ts, foff)
         elif kind == "mms":
             tag, service, identity = s7.mms_pdu(pdu)
             if tag == 0xA0:
-                name, cls, operation = s7.mms_classify(service)
-                conv.count(name, cls)
-                if operation:
-                    cap.operation(conv, "mms", operation, name, ts, foff)
+                _request(cap, conv, "mms", s7.mms_classify(service), ts, foff)
                 if service == 2:
                     cap.discovered(conv)
                     conv.attrs["_await"] = True
@@ -224,10 +225,7 @@ REGISTRY["s7comm"] = REGISTRY["s7comm_plus"] = REGISTRY["mms"] = analyze_iso
 def _s7comm(cap: Capture, conv: Conversation, side: Side, pdu: s7.S7Pdu, ts: float, foff: int) -> None:
     request = pdu.rosctr == 1 or (pdu.rosctr == 7 and len(pdu.param) >= 8 and pdu.param[5] >> 4 == 4)
     if request:
-        name, cls, operation = s7.classify(pdu)
-        conv.count(name, cls)
-        if operation:
-            cap.operation(conv, "s7comm", operation, name, ts, foff)
+        _request(cap, conv, "s7comm", s7.classify(pdu), ts, foff)
         if pdu.rosctr == 7 and pdu.group == 4 and pdu.subfunction == 1 and len(pdu.data) >= 8:
             szl_id, _index = s7.szl_request(pdu)  # shorter data: a follow-up asking for the next fragment
             if szl_id & 0xFF in (0x11, 0x1C):
@@ -349,10 +347,7 @@ def analyze_dnp3(cap: Capture, conv: Conversation, side: Side, payload: bytes, s
             "dnp3_addresses", f"{source}->{destination}" if side.is_client else f"{destination}->{source}"
         )
         if 0 <= function < 129 and side.is_client:
-            name, kind, operation = dnp3.classify(function)
-            conv.count(name, kind)
-            if operation:
-                cap.operation(conv, "dnp3", operation, name, ts, foff)
+            _request(cap, conv, "dnp3", dnp3.classify(function), ts, foff)
         elif function == 130:
             conv.count("unsolicited_response", "other")
 
@@ -365,10 +360,7 @@ def analyze_iec104(
     for fmt, code in apdus:
         conv.parsed += 1
         if side.is_client:
-            name, kind, operation = iec104.classify(fmt, code)
-            conv.count(name, kind)
-            if operation:
-                cap.operation(conv, "iec104", operation, name, ts, foff)
+            _request(cap, conv, "iec104", iec104.classify(fmt, code), ts, foff)
 
 
 @guarded("bacnet")
