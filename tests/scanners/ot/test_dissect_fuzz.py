@@ -33,6 +33,7 @@ PARSERS: dict[str, Callable[[bytes], Any]] = {
     "modbus.split_adus": modbus.split_adus,
     "modbus.device_identification": modbus.device_identification,
     "modbus.classify": lambda b: modbus.classify(b[0] if b else 0, b[1:], True),
+    "modbus.target": lambda b: modbus.target(b[0] if b else 0, b[1:]),
     "enip.header": enip.header,
     "enip.list_identity": enip.list_identity,
     "enip.identity_object": enip.identity_object,

@@ -98,6 +98,7 @@ def test_cip_restart_and_mode_change_are_operations() -> None:
     assert ops["mode_change"]["op.dst_ip"] == "192.168.10.120"
     assert ops["mode_change"]["op.attack_technique"] == "T0858"
     assert ops["restart"]["op.attack_technique"] == "T0816"
+    assert ops["mode_change"]["op.targets"] == ["class 0x8e"]  # the Logix controller object
     assert ops["mode_change"]["source.file"].endswith("EIP-RebootorRestart.pcap")
     assert isinstance(ops["mode_change"]["source.offset"], int)
     adapter = device(records, "192.168.10.120")  # the ENBT routes the identity request to the controller
@@ -436,3 +437,9 @@ def test_goose_publishers_are_layer2_devices() -> None:
     assert ied["ot.goose_dataset"] == "AA1C1Q01A1LD0/LLN0$InterlockingA"
     assert ied["ot.goose_app_id"] == "0x3001" and ied["ot.goose_simulation"] is False
     assert ied["ot.protocols"] == ["goose"]
+
+
+def test_modbus_write_targets_as_register_ranges() -> None:
+    records, _ctx, _error = scan([OT_DATA / "digitalbond_modbus_test_data_part1.pcap"])
+    write = of_type(records, "ot_operation", **{"op.protocol": "modbus", "op.operation": "write"})[0]
+    assert write["op.targets"] == ["coil 00002", "coil 00003", "holding 40006"]

@@ -88,13 +88,19 @@ def _units(side: Side, payload: bytes, seq: int, split: Callable[[bytes], tuple[
 
 
 def _request(
-    cap: Capture, conv: Conversation, protocol: str, what: tuple[str, str, str | None], ts: float, foff: int
+    cap: Capture,
+    conv: Conversation,
+    protocol: str,
+    what: tuple[str, str, str | None],
+    ts: float,
+    foff: int,
+    target: str = "",
 ) -> None:
     """Count one classified request on its conversation and record it as an operation when it is one."""
     name, kind, operation = what
     conv.count(name, kind)
     if operation:
-        cap.operation(conv, protocol, operation, name, ts, foff)
+        cap.operation(conv, protocol, operation, name, ts, foff, target)
 
 
 def _sender(conv: Conversation, side: Side) -> object:
@@ -177,7 +183,8 @@ def analyze_modbus(
     for _unit, function, body in adus:
         conv.parsed += 1
         if side.is_client:
-            _request(cap, conv, "modbus", modbus.classify(function, body, True), ts, foff)
+            what = modbus.classify(function, body, True)
+            _request(cap, conv, "modbus", what, ts, foff, modbus.target(function, body) if what[2] else "")
             if function == 43 and body[:1] == b"\x0e":
                 cap.discovered(conv)
         elif function == 43 and body[:1] == b"\x0e":
@@ -245,7 +252,7 @@ def _s7comm(cap: Capture, conv: Conversation, side: Side, pdu: s7.S7Pdu, ts: flo
             cap.identify(conv.server, "s7_szl", fields)
 
 
-CipSummary = tuple[tuple[str, str, str | None, bool, int], ...]
+CipSummary = tuple[tuple[str, str, str | None, bool, int, str], ...]
 _CIP_MEMO: dict[bytes, CipSummary] = {}
 """CIP requests repeat (polling): classify each distinct message once. Bounded, process-wide."""
 MAX_CIP_MEMO = 16384
@@ -317,17 +324,18 @@ def _cip_request(cap: Capture, conv: Conversation, message: bytes, ts: float, fo
     summary = _CIP_MEMO.get(message)
     if summary is None:
         found = []
-        for service, cip_class, _symbol, slot in enip.requests(message):
+        for service, cip_class, symbol, slot in enip.requests(message):
             kind, operation = enip.operation(service, cip_class)
             identity = service == 0x01 and cip_class == enip.CLASS_IDENTITY
-            found.append((enip.service_name(service, cip_class), kind, operation, identity, slot))
+            target = symbol or (f"class 0x{cip_class:02x}" if cip_class is not None else "")
+            found.append((enip.service_name(service, cip_class), kind, operation, identity, slot, target))
         summary = tuple(found)
         if len(_CIP_MEMO) < MAX_CIP_MEMO:
             _CIP_MEMO[message] = summary
-    for name, kind, operation, identity, slot in summary:
+    for name, kind, operation, identity, slot, target in summary:
         conv.count(name, kind)
         if operation:
-            cap.operation(conv, "enip", operation, name, ts, foff)
+            cap.operation(conv, "enip", operation, name, ts, foff, target)
         if identity:
             conv.attrs["_cip_identity"] = slot
             cap.discovered(conv)

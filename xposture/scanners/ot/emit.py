@@ -504,6 +504,7 @@ class Builder:
                 "op.protocol": op.protocol,
                 "op.operation": op.operation,
                 "op.functions": sorted(op.functions),
+                "op.targets": sorted(op.targets),
                 "op.count": op.count,
                 "op.src_ip": src,
                 "op.dst_ip": dst,

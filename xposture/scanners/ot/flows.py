@@ -191,6 +191,8 @@ class Operation:
     file: str = ""
     offset: int = 0
     functions: set[str] = field(default_factory=set)
+    targets: set[str] = field(default_factory=set)
+    """What was written or acted on (tag names, register ranges), a few of them: evidence for triage."""
 
     def absorb(self, other: Operation) -> None:
         self.count += other.count
@@ -198,6 +200,10 @@ class Operation:
             self.first, self.file, self.offset = other.first, other.file, other.offset
         self.last = max(self.last, other.last)
         self.functions |= other.functions
+        for target in other.targets:
+            if len(self.targets) >= MAX_TARGETS:
+                break
+            self.targets.add(target)
 
 
 @dataclass(slots=True)
@@ -239,6 +245,8 @@ class Credential:
             self.hashes.append(digest)
 
 
+MAX_TARGETS = 16
+"""Distinct targets (tags, registers) remembered per operation."""
 MAX_HASHES = 32
 """Distinct secrets remembered per user: enough to show password guessing, bounded under brute force."""
 
@@ -533,7 +541,10 @@ class Capture:
             conv.malformed += 1
 
     # ------------------------------------------------------------------ facts from analyzers
-    def operation(self, conv: Conversation, protocol: str, operation: str, function: str, ts: float, foff: int) -> None:
+    def operation(
+        self, conv: Conversation, protocol: str, operation: str, function: str, ts: float, foff: int, target: str = ""
+    ) -> None:
+        """Count a control operation from the conversation's client to its server (``target``: what it acted on)."""
         key = (protocol, operation, conv.client, conv.server)
         entry = self.operations.get(key)
         if entry is None:
@@ -543,6 +554,8 @@ class Capture:
         entry.count += 1
         entry.last = ts
         entry.functions.add(function)
+        if target and len(entry.targets) < MAX_TARGETS:
+            entry.targets.add(target)
 
     def credential(
         self,

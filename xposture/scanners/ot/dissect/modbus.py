@@ -108,6 +108,24 @@ def classify(function: int, body: bytes, request: bool) -> tuple[str, str, str |
     return name, kind, None
 
 
+def target(function: int, body: bytes) -> str:
+    """What a write acts on, as people read it in a register map: ``holding 40001-40010``, ``coil 00017``."""
+    if len(body) < 2:
+        return ""
+    start = int.from_bytes(body[:2], "big")
+    if function in (5, 15):
+        table, base = "coil", 1
+    elif function in (6, 16, 22, 23):
+        table, base = "holding", 40001
+    else:
+        return ""
+    count = int.from_bytes(body[2:4], "big") if function in (15, 16) and len(body) >= 4 else 1
+    if function == 23 and len(body) >= 8:  # read/write multiple: the write part follows the read part
+        start, count = int.from_bytes(body[4:6], "big"), int.from_bytes(body[6:8], "big")
+    first = base + start
+    return f"{table} {first:05d}" if count <= 1 else f"{table} {first:05d}-{first + count - 1:05d}"
+
+
 def device_identification(body: bytes) -> dict[str, str]:
     """Objects of a FC 43 / MEI 14 (Read Device Identification) response body, by our field names.
 
