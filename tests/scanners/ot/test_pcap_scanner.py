@@ -443,3 +443,53 @@ def test_modbus_write_targets_as_register_ranges() -> None:
     records, _ctx, _error = scan([OT_DATA / "digitalbond_modbus_test_data_part1.pcap"])
     write = of_type(records, "ot_operation", **{"op.protocol": "modbus", "op.operation": "write"})[0]
     assert write["op.targets"] == ["coil 00002", "coil 00003", "holding 40006"]
+
+
+def test_http_basic_auth_rdp_vnc_and_tftp(tmp_path: Path) -> None:
+    """Sessions the corpus lacks, written with scapy: HTTP basic auth, an RDP cookie, a VNC greeting, a TFTP write."""
+    import base64
+
+    from scapy.layers.inet import IP, TCP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.utils import wrpcap
+
+    def tcp(src: str, dst: str, sport: int, dport: int, payload: bytes, seq: int = 1) -> object:
+        return Ether() / IP(src=src, dst=dst) / TCP(sport=sport, dport=dport, flags="PA", seq=seq) / payload
+
+    auth = base64.b64encode(b"admin:s3cret-pw").decode()
+    frames = [
+        tcp(
+            "10.0.0.5",
+            "10.0.0.9",
+            41000,
+            80,
+            f"GET /cfg HTTP/1.1\r\nHost: plc\r\nAuthorization: Basic {auth}\r\n\r\n".encode(),
+        ),
+        tcp("10.0.0.9", "10.0.0.5", 80, 41000, b"HTTP/1.1 200 OK\r\nServer: GoAhead-Webs\r\n\r\n"),
+        tcp(
+            "10.0.0.5",
+            "10.0.0.20",
+            41001,
+            3389,
+            bytes.fromhex("0300002a25e00000000000") + b"Cookie: mstshash=operator\r\n",
+        ),
+        tcp("10.0.0.21", "10.0.0.5", 5900, 41002, b"RFB 003.008\n"),
+        Ether()
+        / IP(src="10.0.0.5", dst="10.0.0.30")
+        / UDP(sport=41003, dport=69)
+        / b"\x00\x02firmware.bin\x00octet\x00",
+    ]
+    path = tmp_path / "sessions.pcap"
+    wrpcap(str(path), frames)
+    records, _ctx, _error = scan([path])
+    cred = of_type(records, "cleartext_credential", **{"cred.protocol": "http"})[0]
+    assert cred["cred.kind"] == "basic_auth" and cred["cred.user"] == "admin" and cred["cred.secret_seen"] is True
+    assert "s3cret-pw" not in str(records)
+    host = of_type(records, "network_host", **{"host.ip": "10.0.0.9"})[0]
+    assert host["host.server_software"] == ["GoAhead-Webs"]
+    sessions = {r["ra.protocol"]: r for r in of_type(records, "remote_access_session")}
+    assert sessions["rdp"]["ra.user"] == "operator"
+    assert sessions["vnc"]["ra.version"] == "3.8" and sessions["vnc"]["ra.encrypted"] is False
+    assert "tftp" in sessions
+    op = of_type(records, "ot_operation", **{"op.protocol": "tftp"})[0]
+    assert op["op.operation"] == "file_write" and op["op.dst_ip"] == "10.0.0.30"
