@@ -172,8 +172,12 @@ def classify(pdu: S7Pdu) -> tuple[str, str, str | None]:
             return "set_clock", "control", "time_set"
         if pdu.group == 5:
             return "security_password", "other", None
-        if pdu.group == 1:
-            return group, "control", "force" if pdu.subfunction in (0x09, 0x0C) else None
+        if pdu.group == 1:  # programmer commands (Wireshark s7comm subfunction names)
+            if pdu.subfunction == 0x10:
+                return "forces", "control", "force"
+            if pdu.subfunction == 0x0C:
+                return "erase", "control", "program_modify"
+            return group, "other", None
         return group, "read" if pdu.group in (2, 3, 4) else "other", None
     return "response", "other", None
 
