@@ -198,6 +198,7 @@ def test_zones_conduits_engineering_hosts_and_inventory() -> None:
     assert direct["flow.it_to_control"] is True and direct["flow.conduit_allowed"] is False
     op = of_type(records, "ot_operation", **{"op.operation": "mode_change"})[0]
     assert op["op.src_is_engineering_host"] is False and op["op.crosses_zone"] is True
+    assert op["op.conduit_allowed"] is True  # engineering -> cell-a allows enip
     plc = device(records, "192.168.10.120")
     assert plc["ot.declared"] is True
     enbt = device(records, "10.1.1.164")

@@ -500,6 +500,8 @@ class Builder:
             src, dst = str(op.client), str(op.server)
             zs = self._zone_fields("op.src", src)
             zd = self._zone_fields("op.dst", dst)
+            src_zone, dst_zone = self.zones.zone(src)[0], self.zones.zone(dst)[0]
+            crosses = src_zone is not None and dst_zone is not None and src_zone != dst_zone
             fields: dict[str, FieldValue] = {
                 "op.protocol": op.protocol,
                 "op.operation": op.operation,
@@ -515,9 +517,10 @@ class Builder:
                 "op.dangerous": op.operation in DANGEROUS,
                 **zs,
                 **zd,
-                "op.crosses_zone": zs["op.src_zone"] is not None
-                and zd["op.dst_zone"] is not None
-                and zs["op.src_zone"] != zd["op.dst_zone"],
+                "op.crosses_zone": crosses,
+                "op.conduit_allowed": self.zones.conduit_allowed(src_zone, dst_zone, op.protocol, op.port)
+                if crosses
+                else None,
                 "op.engineering_hosts_declared": bool(self.zones.engineering),
             }
             record_key = f"{op.protocol}/{op.operation}/{src}"
