@@ -340,10 +340,11 @@ class Capture:
                             continue
                         et = (buf[off + 12] << 8) | buf[off + 13]
                         p = off + 14
-                        while et in VLAN_TAGS:
-                            vlan = ((buf[p] << 8) | buf[p + 1]) & 0x0FFF
-                            et = (buf[p + 2] << 8) | buf[p + 3]
-                            p += 4
+                        if et != 0x0800:
+                            while et in VLAN_TAGS:
+                                vlan = ((buf[p] << 8) | buf[p + 1]) & 0x0FFF
+                                et = (buf[p + 2] << 8) | buf[p + 3]
+                                p += 4
                         if et == 0x0800:
                             version = 4
                         elif et == 0x86DD:
@@ -439,7 +440,7 @@ class Capture:
                                 self.parse_failed(conv, side, payload, seq if proto == 6 else -1, ts, foff)
                 except (struct.error, IndexError):
                     truncated += 1
-                if progress is not None and not packets & 0xFFFF:
+                if not packets & 0xFFFF and progress is not None:
                     progress(foff)
         finally:
             self.packets += packets

@@ -169,7 +169,13 @@ class _Buffer:
 
 
 def read_frames(path: Path, opener: Opener = open_capture) -> Iterator[Frame]:
-    """Yield every frame of a pcap or pcapng file; raise ``InputError`` (file, offset) where the file breaks."""
+    """Frames of a pcap or pcapng file; ``InputError`` (file, offset) where the file breaks.
+
+    The file is opened and its format recognised at once (so a missing or
+    foreign file fails here); the frames then stream from the returned
+    generator, which closes the file when it ends (no generator in between:
+    delegating each frame would cost more than decoding its headers).
+    """
     name = str(path)
     try:
         handle = opener(path)
@@ -180,111 +186,119 @@ def read_frames(path: Path, opener: Opener = open_capture) -> Iterator[Frame]:
         buf.fill(0, 24)
         head = buf.data[:4]
         if head in PCAP_MAGICS:
-            yield from _read_pcap(buf, head)
-        elif head == PCAPNG_SHB:
-            yield from _read_pcapng(buf)
-        elif len(buf.data) == 0:
+            return _read_pcap(buf, head)  # closes the file when it ends
+        if head == PCAPNG_SHB:
+            return _read_pcapng(buf)
+        if len(buf.data) == 0:
             raise InputError("empty file, not a capture", file=name, offset=0)
-        else:
-            raise InputError(f"not a pcap or pcapng file (magic {head.hex()})", file=name, offset=0)
-    finally:
+        raise InputError(f"not a pcap or pcapng file (magic {head.hex()})", file=name, offset=0)
+    except BaseException:
         handle.close()
+        raise
 
 
 def _read_pcap(buf: _Buffer, magic: bytes) -> Iterator[Frame]:
-    order, resolution = PCAP_MAGICS[magic]
-    if len(buf.data) < 24:
-        raise InputError("truncated pcap file header", file=buf.path, offset=0)
-    _major, _minor, _zone, _sig, _snaplen, linktype = struct.unpack_from(order + "HHiIII", buf.data, 4)
-    linktype &= 0x0FFFFFFF
-    if linktype not in SUPPORTED_LINKTYPES:
-        raise InputError(f"unsupported link type {linktype}", file=buf.path, offset=20)
-    record = struct.Struct(order + "IIII").unpack_from
-    pos = 24
-    data = buf.data
-    size = len(data)
-    base = buf.base
-    while True:
-        if pos + 16 > size:
-            pos = buf.fill(pos, 16)
-            data, base = buf.data, buf.base
-            size = len(data)
+    try:
+        order, resolution = PCAP_MAGICS[magic]
+        if len(buf.data) < 24:
+            raise InputError("truncated pcap file header", file=buf.path, offset=0)
+        _major, _minor, _zone, _sig, _snaplen, linktype = struct.unpack_from(order + "HHiIII", buf.data, 4)
+        linktype &= 0x0FFFFFFF
+        if linktype not in SUPPORTED_LINKTYPES:
+            raise InputError(f"unsupported link type {linktype}", file=buf.path, offset=20)
+        record = struct.Struct(order + "IIII").unpack_from
+        pos = 24
+        data = buf.data
+        size = len(data)
+        base = buf.base
+        while True:
             if pos + 16 > size:
-                if pos < size:
-                    raise InputError("truncated packet record header", file=buf.path, offset=base + pos)
-                return
-        sec, frac, caplen, _origlen = record(data, pos)
-        end = pos + 16 + caplen
-        if end > size:
-            if caplen > MAX_FRAME:
-                raise InputError(f"corrupt packet record (captured length {caplen})", file=buf.path, offset=base + pos)
-            pos = buf.fill(pos, 16 + caplen)
-            data, base = buf.data, buf.base
-            size = len(data)
+                pos = buf.fill(pos, 16)
+                data, base = buf.data, buf.base
+                size = len(data)
+                if pos + 16 > size:
+                    if pos < size:
+                        raise InputError("truncated packet record header", file=buf.path, offset=base + pos)
+                    return
+            sec, frac, caplen, _origlen = record(data, pos)
             end = pos + 16 + caplen
             if end > size:
-                raise InputError(
-                    f"truncated packet data ({size - pos - 16} of {caplen} bytes)", file=buf.path, offset=base + pos
-                )
-        elif caplen > MAX_FRAME:
-            raise InputError(f"corrupt packet record (captured length {caplen})", file=buf.path, offset=base + pos)
-        yield linktype, sec + frac * resolution, data, pos + 16, caplen, base + pos
-        pos = end
+                if caplen > MAX_FRAME:
+                    raise InputError(
+                        f"corrupt packet record (captured length {caplen})", file=buf.path, offset=base + pos
+                    )
+                pos = buf.fill(pos, 16 + caplen)
+                data, base = buf.data, buf.base
+                size = len(data)
+                end = pos + 16 + caplen
+                if end > size:
+                    raise InputError(
+                        f"truncated packet data ({size - pos - 16} of {caplen} bytes)", file=buf.path, offset=base + pos
+                    )
+            elif caplen > MAX_FRAME:
+                raise InputError(f"corrupt packet record (captured length {caplen})", file=buf.path, offset=base + pos)
+            yield linktype, sec + frac * resolution, data, pos + 16, caplen, base + pos
+            pos = end
+    finally:
+        buf.handle.close()
 
 
 def _read_pcapng(buf: _Buffer) -> Iterator[Frame]:
     """Walk pcapng blocks: section headers set the byte order, interfaces set link type and time resolution."""
-    order = "<"
-    interfaces: list[tuple[int, float]] = []
-    pos = 0
-    while True:
-        pos = buf.fill(pos, 12)
-        data = buf.data
-        if pos + 12 > len(data):
-            if pos < len(data):
-                raise InputError("truncated block header", file=buf.path, offset=buf.base + pos)
-            return
-        block_type = data[pos : pos + 4]
-        if block_type == PCAPNG_SHB:
-            bom = data[pos + 8 : pos + 12]
-            if bom == b"\x4d\x3c\x2b\x1a":
-                order = "<"
-            elif bom == b"\x1a\x2b\x3c\x4d":
-                order = ">"
-            else:
-                raise InputError("bad byte-order magic in section header", file=buf.path, offset=buf.base + pos + 8)
-            interfaces = []
-        btype, blen = struct.unpack_from(order + "II", data, pos)
-        if blen < 12 or blen % 4 or blen > MAX_FRAME + 64:
-            raise InputError(f"corrupt block length {blen}", file=buf.path, offset=buf.base + pos)
-        pos = buf.fill(pos, blen)
-        data = buf.data
-        if pos + blen > len(data):
-            raise InputError(
-                f"truncated block ({len(data) - pos} of {blen} bytes)", file=buf.path, offset=buf.base + pos
-            )
-        if btype == 1:  # interface description
-            linktype = struct.unpack_from(order + "H", data, pos + 8)[0]
-            interfaces.append((linktype, _tsresol(data, pos + 16, pos + blen - 4, order)))
-        elif btype in (6, 2):  # enhanced / obsolete packet block
-            iface, ts_hi, ts_lo, caplen = struct.unpack_from(order + "IIII", data, pos + 8)
-            if btype == 2:
-                iface &= 0xFFFF
-            if iface >= len(interfaces):
-                raise InputError(f"packet on undeclared interface {iface}", file=buf.path, offset=buf.base + pos)
-            if 28 + caplen > blen:
-                raise InputError("packet longer than its block", file=buf.path, offset=buf.base + pos)
-            linktype, resolution = interfaces[iface]
-            if linktype in SUPPORTED_LINKTYPES:
-                yield linktype, ((ts_hi << 32) | ts_lo) * resolution, data, pos + 28, caplen, buf.base + pos
-        elif btype == 3:  # simple packet block: interface 0, no timestamp
-            if not interfaces:
-                raise InputError("packet before any interface block", file=buf.path, offset=buf.base + pos)
-            caplen = min(struct.unpack_from(order + "I", data, pos + 8)[0], blen - 16)
-            linktype = interfaces[0][0]
-            if linktype in SUPPORTED_LINKTYPES:
-                yield linktype, 0.0, data, pos + 12, caplen, buf.base + pos
-        pos += blen
+    try:
+        order = "<"
+        interfaces: list[tuple[int, float]] = []
+        pos = 0
+        while True:
+            pos = buf.fill(pos, 12)
+            data = buf.data
+            if pos + 12 > len(data):
+                if pos < len(data):
+                    raise InputError("truncated block header", file=buf.path, offset=buf.base + pos)
+                return
+            block_type = data[pos : pos + 4]
+            if block_type == PCAPNG_SHB:
+                bom = data[pos + 8 : pos + 12]
+                if bom == b"\x4d\x3c\x2b\x1a":
+                    order = "<"
+                elif bom == b"\x1a\x2b\x3c\x4d":
+                    order = ">"
+                else:
+                    raise InputError("bad byte-order magic in section header", file=buf.path, offset=buf.base + pos + 8)
+                interfaces = []
+            btype, blen = struct.unpack_from(order + "II", data, pos)
+            if blen < 12 or blen % 4 or blen > MAX_FRAME + 64:
+                raise InputError(f"corrupt block length {blen}", file=buf.path, offset=buf.base + pos)
+            pos = buf.fill(pos, blen)
+            data = buf.data
+            if pos + blen > len(data):
+                raise InputError(
+                    f"truncated block ({len(data) - pos} of {blen} bytes)", file=buf.path, offset=buf.base + pos
+                )
+            if btype == 1:  # interface description
+                linktype = struct.unpack_from(order + "H", data, pos + 8)[0]
+                interfaces.append((linktype, _tsresol(data, pos + 16, pos + blen - 4, order)))
+            elif btype in (6, 2):  # enhanced / obsolete packet block
+                iface, ts_hi, ts_lo, caplen = struct.unpack_from(order + "IIII", data, pos + 8)
+                if btype == 2:
+                    iface &= 0xFFFF
+                if iface >= len(interfaces):
+                    raise InputError(f"packet on undeclared interface {iface}", file=buf.path, offset=buf.base + pos)
+                if 28 + caplen > blen:
+                    raise InputError("packet longer than its block", file=buf.path, offset=buf.base + pos)
+                linktype, resolution = interfaces[iface]
+                if linktype in SUPPORTED_LINKTYPES:
+                    yield linktype, ((ts_hi << 32) | ts_lo) * resolution, data, pos + 28, caplen, buf.base + pos
+            elif btype == 3:  # simple packet block: interface 0, no timestamp
+                if not interfaces:
+                    raise InputError("packet before any interface block", file=buf.path, offset=buf.base + pos)
+                caplen = min(struct.unpack_from(order + "I", data, pos + 8)[0], blen - 16)
+                linktype = interfaces[0][0]
+                if linktype in SUPPORTED_LINKTYPES:
+                    yield linktype, 0.0, data, pos + 12, caplen, buf.base + pos
+            pos += blen
+    finally:
+        buf.handle.close()
 
 
 def _tsresol(data: bytes, pos: int, end: int, order: str) -> float:
