@@ -90,6 +90,8 @@ class PcapScanner:
         "oui_file": str,
     }
     required: ClassVar[tuple[str, ...]] = ("paths",)
+    active: ClassVar[bool] = False
+    """Sends nothing: runs under ``--passive`` too."""
 
     def scan(self, source: SourceConfig, ctx: ScanContext) -> Iterator[Record]:
         files = expand_paths(source.path_list("paths"), SUFFIXES)
