@@ -75,8 +75,9 @@ def apdus(data: bytes) -> tuple[list[tuple[str, int]], int]:
 
 
 def classify(fmt: str, code: int) -> tuple[str, str, str | None]:
-    if fmt == "u":
-        return U_FUNCTIONS.get(code, "u_frame"), "other", None
+    if fmt == "u":  # STARTDT/STOPDT act: the sender takes or drops the controlling-station role
+        name = U_FUNCTIONS.get(code, "u_frame")
+        return name, "control" if code in (0x07, 0x13) else "other", None
     if fmt == "s":
         return "s_frame", "other", None
     return COMMANDS.get(code, (f"type_{code}", "read" if 0 < code < 45 else "other", None))
