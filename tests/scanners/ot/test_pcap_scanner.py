@@ -494,3 +494,20 @@ def test_http_basic_auth_rdp_vnc_and_tftp(tmp_path: Path) -> None:
     assert "tftp" in sessions
     op = of_type(records, "ot_operation", **{"op.protocol": "tftp"})[0]
     assert op["op.operation"] == "file_write" and op["op.dst_ip"] == "10.0.0.30"
+
+
+def test_iec104_s7comm_plus_and_cip_multiple_service_packet() -> None:
+    records, _ctx, _error = scan(
+        [
+            OT_DATA / "TestDissectIec104.pcap",
+            OT_DATA / "s7-1200-hmi.pcap",
+            OT_DATA / "multiple_service_packet_cip.pcapng",
+        ]
+    )
+    ops = {(r["op.protocol"], r["op.operation"]) for r in of_type(records, "ot_operation")}
+    assert {("iec104", "operate"), ("iec104", "time_set"), ("s7comm_plus", "write")} <= ops
+    iec = of_type(records, "network_flow", **{"flow.protocol": "iec104"})[0]
+    assert {"startdt_act", "single_command", "interrogation"} <= set(iec["flow.functions"])
+    assert iec["flow.control_count"] >= 6  # STARTDT acts and commands
+    cip = of_type(records, "network_flow", **{"flow.protocol": "enip"})[0]
+    assert cip["flow.functions"] == ["get_attribute_list"] and cip["flow.read_count"] == 11  # unwrapped from 0x0a
