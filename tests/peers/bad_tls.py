@@ -65,9 +65,7 @@ def bad_tls_servers() -> Iterator[dict[str, int]]:
 
     async def start() -> None:
         for behaviour in BEHAVIOURS:
-            server = await asyncio.start_server(
-                lambda r, w, b=behaviour: _handle(b, r, w), "127.0.0.1", 0
-            )
+            server = await asyncio.start_server(lambda r, w, b=behaviour: _handle(b, r, w), "127.0.0.1", 0)
             servers.append(server)
             ports[behaviour] = server.sockets[0].getsockname()[1]
         ready.set()
@@ -79,6 +77,7 @@ def bad_tls_servers() -> Iterator[dict[str, int]]:
     try:
         yield ports
     finally:
+
         async def shutdown() -> None:
             for server in servers:
                 server.close()

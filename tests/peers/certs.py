@@ -47,9 +47,13 @@ def make_cert(
     """A server certificate for 127.0.0.1 and ``hostnames``, signed by a fresh CA unless self-signed."""
     folder.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
-    start, end = (now - dt.timedelta(days=400), now - dt.timedelta(days=10)) if expired else (
-        now - dt.timedelta(days=1),
-        now + dt.timedelta(days=days_valid),
+    start, end = (
+        (now - dt.timedelta(days=400), now - dt.timedelta(days=10))
+        if expired
+        else (
+            now - dt.timedelta(days=1),
+            now + dt.timedelta(days=days_valid),
+        )
     )
     key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey = (
         ec.generate_private_key(ec.SECP256R1()) if ec_key else rsa.generate_private_key(65537, key_bits)
@@ -70,9 +74,7 @@ def make_cert(
             .not_valid_before(now - dt.timedelta(days=2))
             .not_valid_after(now + dt.timedelta(days=3650))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-            )
+            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
             .sign(ca_key, hashes.SHA256())
         )

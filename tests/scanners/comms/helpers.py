@@ -17,7 +17,9 @@ def loopback_ctx(**kwargs: Any) -> ScanContext:
     return ScanContext(safety=safety)
 
 
-def run(scanner: Any, options: dict[str, Any], ctx: ScanContext | None = None, base: Path = Path(".")) -> tuple[list[Record], ScanContext]:
+def run(
+    scanner: Any, options: dict[str, Any], ctx: ScanContext | None = None, base: Path = Path(".")
+) -> tuple[list[Record], ScanContext]:
     ctx = ctx or loopback_ctx()
     source = SourceConfig(scanner.name, options, base, site="lab")
     produced = scanner.scan(source, ctx)

@@ -225,7 +225,9 @@ def certificate_facts(
         not_before, not_after = cert.not_valid_before_utc, cert.not_valid_after_utc
         dns, ips = _san(cert)
         self_signed = _self_signed(cert)
-        weak_key = (key_type in ("rsa", "dsa") and key_size < MIN_RSA_BITS) or (key_type == "ec" and key_size < MIN_EC_BITS)
+        weak_key = (key_type in ("rsa", "dsa") and key_size < MIN_RSA_BITS) or (
+            key_type == "ec" and key_size < MIN_EC_BITS
+        )
         days = (not_after - now).days if not_after >= now else -((now - not_after).days + 1)
         facts: dict[str, FieldValue] = {
             "cert.position": position,

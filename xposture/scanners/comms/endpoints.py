@@ -268,6 +268,9 @@ async def run_endpoints(
             except OSError as exc:
                 result.status = "partial" if result.records else "failed"
                 result.detail = f"{type(exc).__name__}: {exc}"
+            except Exception as exc:  # a probe bug must cost one endpoint, never the scan or its coverage
+                result.status = "partial" if result.records else "failed"
+                result.detail = f"internal error: {exc!r}"
         ctx.report(scanner, endpoint.label, result.status, result.detail, records=len(result.records), site=source.site)
         if result.records:
             await queue.put(result.records)

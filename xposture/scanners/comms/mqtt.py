@@ -74,11 +74,16 @@ class MqttScanner:
                 fields["mqtt.tls"] = use_tls
                 record = endpoint_record("mqtt_broker", endpoint, source, self.name, fields)
                 result.records.append(record)
-                await self._probe(endpoint, record, result, ctx, limits, use_tls, anonymous, username, password, sys_wait)
+                await self._probe(
+                    endpoint, record, result, ctx, limits, use_tls, anonymous, username, password, sys_wait
+                )
 
             return probe
 
-        for texts, use_tls, port in ((endpoint_texts(source), False, 1883), (endpoint_texts(source, "tls_endpoints"), True, 8883)):
+        for texts, use_tls, port in (
+            (endpoint_texts(source), False, 1883),
+            (endpoint_texts(source, "tls_endpoints"), True, 8883),
+        ):
             async for record in run_endpoints(self.name, texts, port, probe_for(use_tls), source, ctx, limits):
                 records.append(record)
         tls_hosts = {r["asset.id"] for r in records if r.get("mqtt.tls") and r.get("mqtt.reachable")}

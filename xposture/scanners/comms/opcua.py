@@ -97,7 +97,9 @@ class OpcUaScanner:
         async for record in run_endpoints(self.name, endpoint_texts(source), 4840, probe, source, ctx, limits):
             yield record
 
-    async def get_endpoints(self, endpoint: Endpoint, ctx: ScanContext, timeout_s: float) -> list[wire.EndpointDescription]:
+    async def get_endpoints(
+        self, endpoint: Endpoint, ctx: ScanContext, timeout_s: float
+    ) -> list[wire.EndpointDescription]:
         url = f"opc.tcp://{endpoint.label}"
         reader, writer = await open_connection(endpoint, timeout_s)
         try:

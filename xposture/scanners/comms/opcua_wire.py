@@ -261,7 +261,9 @@ def parse_get_endpoints_response(body: bytes) -> list[EndpointDescription]:
         transport = dec.string() or ""
         level = dec.u8()
         endpoints.append(
-            EndpointDescription(url, app_uri, product_uri, app_name, certificate, mode, policy, tokens, transport, level)
+            EndpointDescription(
+                url, app_uri, product_uri, app_name, certificate, mode, policy, tokens, transport, level
+            )
         )
     return endpoints
 

@@ -35,7 +35,9 @@ _E_AND_M = Verdict(INFO, "encrypt-and-MAC: prefer the -etm variant", "OpenSSH 6.
 _TAG64 = Verdict(WARN, "64-bit MAC tag", "RFC 4418")
 
 KEX: dict[str, Verdict] = {
-    "diffie-hellman-group1-sha1": Verdict(FAIL, "1024-bit MODP group (Logjam) and SHA-1", "RFC 9142 section 4 (SHOULD NOT)"),
+    "diffie-hellman-group1-sha1": Verdict(
+        FAIL, "1024-bit MODP group (Logjam) and SHA-1", "RFC 9142 section 4 (SHOULD NOT)"
+    ),
     "diffie-hellman-group14-sha1": _SHA1_KEX,
     "diffie-hellman-group-exchange-sha1": Verdict(WARN, "SHA-1 exchange hash, modulus chosen by server", "RFC 9142"),
     "gss-group1-sha1-toWM5Slw5Ew8Mqkay+al2g==": Verdict(FAIL, "1024-bit MODP group and SHA-1", "RFC 9142"),
@@ -50,7 +52,9 @@ KEX: dict[str, Verdict] = {
 HOST_KEY: dict[str, Verdict] = {
     "ssh-dss": Verdict(FAIL, "DSA keys are 1024-bit and sign with SHA-1", "OpenSSH 7.0 / 9.8 release notes"),
     "ssh-dss-cert-v01@openssh.com": Verdict(FAIL, "DSA certificate: 1024-bit, SHA-1", "OpenSSH 7.0 release notes"),
-    "ssh-rsa": Verdict(FAIL, "RSA signatures with SHA-1 (chosen-prefix collisions)", "RFC 8332; OpenSSH 8.8 release notes"),
+    "ssh-rsa": Verdict(
+        FAIL, "RSA signatures with SHA-1 (chosen-prefix collisions)", "RFC 8332; OpenSSH 8.8 release notes"
+    ),
     "ssh-rsa-cert-v01@openssh.com": Verdict(FAIL, "RSA certificate signed with SHA-1", "RFC 8332; OpenSSH 8.8"),
     "x509v3-sign-rsa": Verdict(FAIL, "X.509 RSA signatures with SHA-1", "RFC 6187; RFC 8332"),
     "x509v3-sign-dss": Verdict(FAIL, "X.509 DSA with SHA-1", "RFC 6187"),

@@ -126,8 +126,10 @@ class EphemeralKey:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         if kind == "x25519":
-            self.public = x25519.X25519PrivateKey.generate().public_key().public_bytes(
-                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            self.public = (
+                x25519.X25519PrivateKey.generate()
+                .public_key()
+                .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
             )
         else:
             key = ec.generate_private_key(_CURVES[kind])

@@ -42,6 +42,7 @@ class TlsScanner:
 
     name: ClassVar[str] = "tls"
     layer: ClassVar[Layer] = Layer.COMMS
+    active: ClassVar[bool] = True
     options: ClassVar[Mapping[str, OptionType]] = {
         **COMMON_OPTIONS,
         "server_name": str,
@@ -101,7 +102,9 @@ class TlsScanner:
         records: list[Record] = []
         now = dt.datetime.now(dt.UTC)
         for item in source.options.get("certificates", []):
-            path_text, endpoint_text = (item.get("path"), item.get("endpoint")) if isinstance(item, dict) else (item, None)
+            path_text, endpoint_text = (
+                (item.get("path"), item.get("endpoint")) if isinstance(item, dict) else (item, None)
+            )
             if not isinstance(path_text, str):
                 raise InputError("each certificates entry needs a path", file=source.file, line=source.line)
             path = Path(path_text) if Path(path_text).is_absolute() else source.base_dir / path_text
@@ -117,7 +120,11 @@ class TlsScanner:
                     if source.site:
                         fields["site"] = source.site
                 asset = (f"ip:{source.site}/{host}" if source.site else f"ip:{host}") if host else f"file:{path.name}"
-                key = f"tcp/{port}/cert/{facts['cert.position']}" if host else f"{path.name}/cert/{facts['cert.position']}"
+                key = (
+                    f"tcp/{port}/cert/{facts['cert.position']}"
+                    if host
+                    else f"{path.name}/cert/{facts['cert.position']}"
+                )
                 records.append(
                     make_record(
                         "tls_certificate",

@@ -122,7 +122,9 @@ class TlsProber:
                         parser.outcome.closed = True
                         self.posture.closed_without_alert += 1
                         return parser.outcome
-                    raise ScannerError(f"connection ended inside the server's handshake ({type(exc).__name__})") from exc
+                    raise ScannerError(
+                        f"connection ended inside the server's handshake ({type(exc).__name__})"
+                    ) from exc
                 except TimeoutError as exc:
                     raise ScannerError(f"no TLS answer within {timeout:g} s") from exc
                 length = tls_wire.parse_record_header(header)
@@ -179,7 +181,9 @@ class TlsProber:
         out: tls_wire.HelloOutcome | None = None
         if legacy_versions:
             version = max(legacy_versions)
-            offer = [c for c in tls_suites.legacy_suites() if not any(k in tls_suites.suite(c).name for k in _NO_CERT_KX)]
+            offer = [
+                c for c in tls_suites.legacy_suites() if not any(k in tls_suites.suite(c).name for k in _NO_CERT_KX)
+            ]
             hello = tls_wire.client_hello(version, offer, self.sni)
             out = await self.handshake(hello, want_certificates=True, what=f"{VERSION_NAMES[version]} certificate")
         if (out is None or not out.certificates) and TLS13 in posture.versions:

@@ -53,7 +53,7 @@ class Suite:
     def forward_secrecy(self) -> bool:
         """Ephemeral (EC)DH key exchange: a stolen server key does not decrypt recorded traffic."""
         kx = self.key_exchange
-        return self.tls13 or kx.startswith(("DHE", "ECDHE")) or "_anon" in kx and kx.startswith(("DH_", "ECDH_"))
+        return self.tls13 or kx.startswith(("DHE", "ECDHE")) or ("_anon" in kx and kx.startswith(("DH_", "ECDH_")))
 
     @property
     def classes(self) -> tuple[str, ...]:
