@@ -204,8 +204,9 @@ def collect(
 def _skip_reason(source: SourceConfig, cls: type[Scanner], options: ScanOptions) -> str:
     if not source.enabled:
         return "disabled in the inventory (enabled: false)"
-    if options.only_layers and cls.layer.value not in options.only_layers:
-        return f"layer {cls.layer.value} not selected (--only {','.join(sorted(options.only_layers))})"
+    layer = str(source.options.get("layer") or cls.layer.value)  # scanners such as `records` take a layer option
+    if options.only_layers and layer not in options.only_layers:
+        return f"layer {layer} not selected (--only {','.join(sorted(options.only_layers))})"
     if options.passive and getattr(cls, "active", False):
         return "active scanner skipped in passive mode (--passive)"
     return ""

@@ -176,7 +176,9 @@ def _load_file(path: Path, scanners: Mapping[str, type[Scanner]]) -> Inventory:
     inventory.advisories = [p if p.is_absolute() else base / p for p in map(Path, reader.strings(root, "advisories"))]
     policy = root.get("policy")
     if policy is not None:
-        inventory.policy = _plain(reader.mapping(policy, "policy", set(policy) if isinstance(policy, dict) else set(), root, "policy"))
+        inventory.policy = _plain(
+            reader.mapping(policy, "policy", set(policy) if isinstance(policy, dict) else set(), root, "policy")
+        )
     return inventory
 
 
