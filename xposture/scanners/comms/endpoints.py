@@ -175,7 +175,8 @@ class Limits:
         opts = source.options
         per_host = opts.get("per_host_limit", DEFAULT_PER_HOST)
         concurrency = opts.get("concurrency", ctx.concurrency)
-        timeout = _option_float(opts, "timeout_s", ctx.timeout_s or DEFAULT_TIMEOUT_S)
+        # ctx.timeout_s is the whole source's budget (the pipeline enforces it), not one step's
+        timeout = _option_float(opts, "timeout_s", DEFAULT_TIMEOUT_S)
         return cls(
             timeout_s=timeout,
             endpoint_timeout_s=_option_float(opts, "endpoint_timeout_s", DEFAULT_ENDPOINT_TIMEOUT_S),
