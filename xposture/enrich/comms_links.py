@@ -141,6 +141,14 @@ def endpoint_issue(record: Record) -> str:
             reasons.append("OPC UA SecurityMode None")
         if record.get("opcua.deprecated_policy"):
             reasons.append(f"OPC UA {record.get('opcua.security_policy')}")
+    elif kind == "tls_certificate":
+        target = _text(record.get("cert.endpoint")) or target
+        for flag, text in (("cert.expired", "certificate expired"), ("cert.weak_key", "weak certificate key"),
+                           ("cert.weak_signature", "SHA-1/MD5 signed certificate")):  # fmt: skip
+            if record.get(flag):
+                reasons.append(text)
+        if record.get("cert.self_signed") and record.get("cert.position") == 0:
+            reasons.append("self-signed certificate")
     elif kind == "mqtt_broker":
         if record.get("mqtt.anonymous_allowed"):
             reasons.append("anonymous MQTT")
@@ -149,7 +157,7 @@ def endpoint_issue(record: Record) -> str:
     return f"{target}: {', '.join(reasons)}" if reasons else ""
 
 
-PROBED_TYPES = ("tls_endpoint", "ssh_endpoint", "vpn_endpoint", "opcua_endpoint", "mqtt_broker")
+PROBED_TYPES = ("tls_endpoint", "tls_certificate", "ssh_endpoint", "vpn_endpoint", "opcua_endpoint", "mqtt_broker")
 
 
 class CommsLinkEnricher:
@@ -188,7 +196,9 @@ class CommsLinkEnricher:
             for record in probed:
                 ip = _text(record.get("asset.ip"))
                 if ip and (ip in endpoint_ips or (not endpoint_ips and (a.contains(ip) or b.contains(ip)))):
-                    evidence.probed.append(_text(record.get("source.target")) or ip)
+                    label = _text(record.get("source.target")) or _text(record.get("cert.endpoint")) or ip
+                    if label not in evidence.probed:
+                        evidence.probed.append(label)
                     issue = endpoint_issue(record)
                     if issue:
                         evidence.endpoint_issues.append(issue)
