@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import ipaddress
 import json
 import multiprocessing
@@ -43,10 +44,8 @@ def _serve(cert: str, key: str, count: int, ports: multiprocessing.Queue) -> Non
     """Server process: ``count`` TLS listeners on one event loop (TLS 1.2 and 1.3, OpenSSL default suites)."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
+        with contextlib.suppress(OSError, TimeoutError, ssl.SSLError):
             await asyncio.wait_for(reader.read(1), 10)
-        except (OSError, TimeoutError, ssl.SSLError):
-            pass
         writer.close()
 
     async def main() -> None:
@@ -136,7 +135,9 @@ def main() -> int:
             subset = ports[: args.sslyze_endpoints]
             s_elapsed, s_done = run_sslyze(sslyze, subset, ca)
             s_rate = s_done / s_elapsed if s_elapsed else 0.0
-            print(f"sslyze ({sslyze}): {s_done}/{len(subset)} endpoints in {s_elapsed:.2f} s = {s_rate:.2f} endpoints/s")
+            print(
+                f"sslyze ({sslyze}): {s_done}/{len(subset)} endpoints in {s_elapsed:.2f} s = {s_rate:.2f} endpoints/s"
+            )
             if s_rate:
                 print(f"  throughput ratio xposture/sslyze: {rate / s_rate:.1f}x (target >= 3x)")
         finally:

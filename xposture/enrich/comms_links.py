@@ -178,7 +178,12 @@ class CommsLinkEnricher:
         return list(self._links(links, zones, flows, probed, others))
 
     def _links(
-        self, links: Sequence[Any], zones: Sequence[Zone], flows: list[Record], probed: list[Record], others: list[Record]
+        self,
+        links: Sequence[Any],
+        zones: Sequence[Zone],
+        flows: list[Record],
+        probed: list[Record],
+        others: list[Record],
     ) -> Iterator[Record]:
         for link in links:
             a, b = resolve_end(link.source, zones), resolve_end(link.target, zones)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 from collections.abc import AsyncIterator, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import re
-from functools import cache
 
 from xposture.model import Record
 from xposture.scanners.base import SafetyPolicy, ScanContext, SourceConfig

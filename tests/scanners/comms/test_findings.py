@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives import hashes
 
 from tests.peers.certs import make_cert
 from tests.peers.mosquitto import mosquitto
-from tests.peers.openssl_server import openssl_server
 from tests.peers.opcua import opcua_server
+from tests.peers.openssl_server import openssl_server
 from tests.peers.sshd import STRONG, WEAK, sshd
 from tests.peers.strongswan import STRONG as IKE_STRONG
 from tests.peers.strongswan import WEAK as IKE_WEAK
@@ -98,7 +98,11 @@ def test_opcua_none_and_secure(tmp_path: Path) -> None:
         insecure = findings(run(OpcUaScanner(), {"endpoints": [f"127.0.0.1:{port}"]})[0])
     with opcua_server(tmp_path / "secure", "secure") as port:
         secure = findings(run(OpcUaScanner(), {"endpoints": [f"127.0.0.1:{port}"]})[0])
-    assert {"comms.opcua_security_mode_none", "comms.opcua_anonymous_access", "comms.opcua_cleartext_password"} <= insecure
+    assert {
+        "comms.opcua_security_mode_none",
+        "comms.opcua_anonymous_access",
+        "comms.opcua_cleartext_password",
+    } <= insecure
     assert secure == set()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -90,7 +91,5 @@ def test_packet_parsers_raise_only_scanner_errors(data: bytes) -> None:
         else:
             mqtt_wire.connack_code(packet)
 
-    try:
+    with contextlib.suppress(ScannerError):
         asyncio.run(parse())
-    except ScannerError:
-        pass

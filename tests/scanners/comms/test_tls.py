@@ -149,7 +149,7 @@ def test_targets_outside_scope_are_skipped_without_sending() -> None:
 
 def test_offline_certificate_files(certdir: Path) -> None:
     cert = make_cert(certdir, "offline", expired=True, self_signed=True)
-    records, ctx = run(
+    records, _ctx = run(
         TlsScanner(), {"certificates": [{"path": str(cert.cert), "endpoint": "10.10.1.20:443"}, str(cert.cert)]}
     )
     assert [r["asset.id"] for r in records] == ["ip:lab/10.10.1.20", "file:offline.pem"]

@@ -188,11 +188,12 @@ def chain_verdict(
         return None, "" if chain else "no certificate"
     leaf = chain[0]
     dns, ips = _san(leaf)
-    subject: verification.DNSName | verification.IPAddress | None = None
+    subject: x509.DNSName | x509.IPAddress | None = None
     if dns:
-        subject = verification.DNSName(dns[0].lstrip("*."))
+        name = dns[0]
+        subject = x509.DNSName(f"host.{name[2:]}" if name.startswith("*.") else name)
     elif ips:
-        subject = verification.IPAddress(ipaddress.ip_address(ips[0]))
+        subject = x509.IPAddress(ipaddress.ip_address(ips[0]))
     try:
         if subject is None:
             verifier_c = verification.PolicyBuilder().store(store).time(now).build_client_verifier()

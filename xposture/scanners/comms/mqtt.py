@@ -111,7 +111,7 @@ class MqttScanner:
             attempts.append(("credentials", username, password))
         if not attempts:
             # reachability only: a TCP (and TLS) connect, no MQTT packet
-            reader, writer = await open_connection(endpoint, limits.timeout_s, **_tls_kwargs(use_tls))
+            _reader, writer = await open_connection(endpoint, limits.timeout_s, **_tls_kwargs(use_tls))
             ctx.audit(self.name, endpoint.label, "tcp" + ("+tls" if use_tls else ""), "connect only")
             await close_quietly(writer)
             record["mqtt.reachable"] = True

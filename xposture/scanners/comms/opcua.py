@@ -41,8 +41,10 @@ _CERT_FIELDS = (
 def endpoint_fields(desc: wire.EndpointDescription) -> dict[str, FieldValue]:
     token_types = sorted({t.token_type for t in desc.tokens})
     # a user name token on an endpoint without encryption travels in clear unless the token has its own policy
+    unprotected = ("", wire.POLICY_NONE)
     cleartext_password = desc.security_mode == "None" and any(
-        t.token_type == "username" and t.security_policy_uri in ("", wire.POLICY_NONE) for t in desc.tokens
+        t.token_type == "username" and t.security_policy_uri in unprotected  # noqa: S105 - a token type name
+        for t in desc.tokens
     )
     fields: dict[str, FieldValue] = {
         "opcua.endpoint_url": desc.url[:500],
