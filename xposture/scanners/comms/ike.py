@@ -34,6 +34,15 @@ HASH_NAMES_V1 = {1: "md5", 2: "sha1", 4: "sha256"}
 HASH_NAMES_V2 = {1: "md5", 2: "sha1", 5: "sha256", 12: "sha256"}
 
 
+def _label(version: str, chosen: dict[str, int], encs: dict[int, str], hashes_: dict[int, str], hash_key: str) -> str:
+    """``v2:aes_cbc256/sha256/group15``: the proposal a responder picked, readable."""
+    enc, hash_id = chosen.get("enc", 0), chosen.get(hash_key, 0)
+    return (
+        f"{version}:{encs.get(enc, str(enc))}{chosen.get('key_length', '')}"
+        f"/{hashes_.get(hash_id, str(hash_id))}/group{chosen.get('group')}"
+    )
+
+
 class _Datagrams(asyncio.DatagramProtocol):
     def __init__(self) -> None:
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=64)
@@ -131,11 +140,7 @@ class IkeProber:
         self.posture.ikev2_responds = True
         if reply.accepted:
             self.posture.ikev2 = True
-            c = reply.chosen
-            self.posture.chosen.append(
-                f"v2:{ENC_NAMES_V2.get(c.get('enc', 0), c.get('enc'))}{c.get('key_length', '')}"
-                f"/{HASH_NAMES_V2.get(c.get('integ', 0), c.get('integ'))}/group{c.get('group')}"
-            )
+            self.posture.chosen.append(_label("v2", reply.chosen, ENC_NAMES_V2, HASH_NAMES_V2, "integ"))
         return reply.accepted
 
     async def v1(self, exchange: int, sets: list[wire.Offer], what: str) -> bool:
@@ -146,11 +151,7 @@ class IkeProber:
         self.posture.ikev1_responds = True
         if reply.accepted:
             self.posture.ikev1 = True
-            c = reply.chosen
-            self.posture.chosen.append(
-                f"v1:{ENC_NAMES_V1.get(c.get('enc', 0), c.get('enc'))}{c.get('key_length', '')}"
-                f"/{HASH_NAMES_V1.get(c.get('hash', 0), c.get('hash'))}/group{c.get('group')}"
-            )
+            self.posture.chosen.append(_label("v1", reply.chosen, ENC_NAMES_V1, HASH_NAMES_V1, "hash"))
         return reply.accepted
 
     async def run(self) -> IkePosture:

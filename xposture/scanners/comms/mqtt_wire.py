@@ -11,6 +11,7 @@ import struct
 from dataclasses import dataclass
 
 from xposture.errors import ScannerError
+from xposture.scanners.comms.endpoints import read_exactly
 
 CONNACK, PUBLISH, SUBACK, PINGRESP = 2, 3, 9, 13
 MAX_PACKET = 64 * 1024
@@ -73,14 +74,7 @@ async def read_packet(reader: asyncio.StreamReader, timeout_s: float) -> Packet:
     """One MQTT control packet; a malformed length or an oversized packet is a ``ScannerError``."""
 
     async def read(size: int) -> bytes:
-        try:
-            return await asyncio.wait_for(reader.readexactly(size), timeout_s)
-        except asyncio.IncompleteReadError as exc:
-            raise ScannerError("broker closed the connection") from exc
-        except TimeoutError as exc:
-            raise ScannerError(f"no MQTT answer within {timeout_s:g} s") from exc
-        except ConnectionError as exc:
-            raise ScannerError("connection reset by broker") from exc
+        return await read_exactly(reader, size, timeout_s, "MQTT packet")
 
     first = (await read(1))[0]
     size, shift = 0, 0

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from xposture.errors import ScannerError
+from xposture.scanners.comms.wire import Cursor
 
 POLICY_NONE = "http://opcfoundation.org/UA/SecurityPolicy#None"
 MAX_MESSAGE = 4 * 1024 * 1024
@@ -89,30 +90,11 @@ def close_secure_channel(channel: int, token: int) -> bytes:
     return _symmetric(b"CLO", channel, token, 3, _node_id(CLOSE_REQUEST) + _request_header(3))
 
 
-class Decoder:
+class Decoder(Cursor):
     """Bounds-checked little-endian reader for OPC UA binary encoding."""
 
     def __init__(self, data: bytes, what: str) -> None:
-        self.data, self.pos, self.what = data, 0, what
-
-    def take(self, size: int) -> bytes:
-        if size < 0 or self.pos + size > len(self.data):
-            raise ScannerError(f"truncated {self.what}")
-        out = self.data[self.pos : self.pos + size]
-        self.pos += size
-        return out
-
-    def u8(self) -> int:
-        return self.take(1)[0]
-
-    def u16(self) -> int:
-        return int(struct.unpack("<H", self.take(2))[0])
-
-    def u32(self) -> int:
-        return int(struct.unpack("<I", self.take(4))[0])
-
-    def i32(self) -> int:
-        return int(struct.unpack("<i", self.take(4))[0])
+        super().__init__(data, what, little=True)
 
     def bytestring(self) -> bytes | None:
         size = self.i32()

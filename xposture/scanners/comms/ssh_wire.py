@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 
 from xposture.errors import ScannerError
+from xposture.scanners.comms.endpoints import read_exactly
+from xposture.scanners.comms.wire import Cursor
 
 MSG_DISCONNECT, MSG_IGNORE, MSG_DEBUG, MSG_KEXINIT, MSG_KEX_ECDH_INIT, MSG_KEX_ECDH_REPLY = 1, 2, 4, 20, 30, 31
 MAX_PACKET = 35000
@@ -36,22 +38,11 @@ ECDH_KEX = {
 _CURVES = {"p256": ec.SECP256R1(), "p384": ec.SECP384R1(), "p521": ec.SECP521R1()}
 
 
-class _Cursor:
-    def __init__(self, data: bytes, what: str) -> None:
-        self.data, self.pos, self.what = data, 0, what
-
-    def take(self, size: int) -> bytes:
-        if size < 0 or self.pos + size > len(self.data):
-            raise ScannerError(f"truncated {self.what}")
-        out = self.data[self.pos : self.pos + size]
-        self.pos += size
-        return out
-
-    def u32(self) -> int:
-        return int(struct.unpack("!I", self.take(4))[0])
+class _Cursor(Cursor):
+    """SSH data types (RFC 4251 5): ``string`` and comma-separated ``name-list``."""
 
     def string(self) -> bytes:
-        return self.take(self.u32())
+        return self.vec(4)
 
     def name_list(self) -> list[str]:
         raw = self.string()
@@ -180,14 +171,7 @@ class SshConnection:
         self.reader, self.writer, self.timeout_s = reader, writer, timeout_s
 
     async def _read(self, size: int, what: str) -> bytes:
-        try:
-            return await asyncio.wait_for(self.reader.readexactly(size), self.timeout_s)
-        except asyncio.IncompleteReadError as exc:
-            raise ScannerError(f"connection closed while reading {what}") from exc
-        except TimeoutError as exc:
-            raise ScannerError(f"no {what} within {self.timeout_s:g} s") from exc
-        except ConnectionError as exc:
-            raise ScannerError(f"connection reset while reading {what}") from exc
+        return await read_exactly(self.reader, size, self.timeout_s, what)
 
     async def banner(self) -> Banner:
         """Send ours, read theirs (skipping the pre-banner lines RFC 4253 4.2 allows)."""

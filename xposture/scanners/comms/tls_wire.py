@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
 from xposture.errors import ScannerError
+from xposture.scanners.comms.wire import Cursor
 
 SSL3, TLS10, TLS11, TLS12, TLS13 = 0x0300, 0x0301, 0x0302, 0x0303, 0x0304
 VERSION_NAMES = {SSL3: "SSLv3", TLS10: "TLSv1.0", TLS11: "TLSv1.1", TLS12: "TLSv1.2", TLS13: "TLSv1.3"}
@@ -146,42 +147,6 @@ def client_hello(
     return ClientHello(record, handshake)
 
 
-class _Cursor:
-    """Bounds-checked reads over a peer's bytes; any overrun is the peer's fault and a ``ScannerError``."""
-
-    def __init__(self, data: bytes, what: str) -> None:
-        self.data, self.pos, self.what = data, 0, what
-
-    def take(self, size: int) -> bytes:
-        if size < 0 or self.pos + size > len(self.data):
-            raise ScannerError(f"truncated {self.what}")
-        chunk = self.data[self.pos : self.pos + size]
-        self.pos += size
-        return chunk
-
-    def u8(self) -> int:
-        return self.take(1)[0]
-
-    def u16(self) -> int:
-        return int.from_bytes(self.take(2), "big")
-
-    def u24(self) -> int:
-        return int.from_bytes(self.take(3), "big")
-
-    def vec8(self) -> bytes:
-        return self.take(self.u8())
-
-    def vec16(self) -> bytes:
-        return self.take(self.u16())
-
-    def vec24(self) -> bytes:
-        return self.take(self.u24())
-
-    @property
-    def left(self) -> int:
-        return len(self.data) - self.pos
-
-
 @dataclass(slots=True)
 class ServerHello:
     version: int
@@ -193,38 +158,38 @@ class ServerHello:
 
 def parse_server_hello(body: bytes) -> ServerHello:
     """Negotiated version (honouring supported_versions), suite and TLS 1.3 key share of a ServerHello body."""
-    cur = _Cursor(body, "ServerHello")
+    cur = Cursor(body, "ServerHello")
     version = cur.u16()
     random = cur.take(32)
-    cur.vec8()
+    cur.vec(1)
     suite = cur.u16()
     cur.u8()
     hello = ServerHello(version, suite, retry_request=random == HRR_RANDOM)
     if cur.left >= 2:
-        ext = _Cursor(cur.vec16(), "ServerHello extensions")
+        ext = Cursor(cur.vec(2), "ServerHello extensions")
         while ext.left:
-            kind, data = ext.u16(), ext.vec16()
+            kind, data = ext.u16(), ext.vec(2)
             if kind == 43 and len(data) == 2:
                 hello.version = int.from_bytes(data, "big")
             elif kind == 51 and len(data) >= 2:
-                share = _Cursor(data, "key_share")
+                share = Cursor(data, "key_share")
                 hello.key_share_group = share.u16()
                 if share.left:
-                    hello.key_share = share.vec16()
+                    hello.key_share = share.vec(2)
     return hello
 
 
 def parse_certificate_list(body: bytes, tls13: bool) -> list[bytes]:
     """DER certificates of a Certificate handshake message (TLS 1.3 adds a context and per-entry extensions)."""
-    cur = _Cursor(body, "Certificate message")
+    cur = Cursor(body, "Certificate message")
     if tls13:
-        cur.vec8()
-    entries = _Cursor(cur.vec24(), "certificate list")
+        cur.vec(1)
+    entries = Cursor(cur.vec(3), "certificate list")
     chain: list[bytes] = []
     while entries.left:
-        chain.append(entries.vec24())
+        chain.append(entries.vec(3))
         if tls13:
-            entries.vec16()
+            entries.vec(2)
     return chain
 
 
