@@ -36,10 +36,13 @@ def available() -> bool:
 
 
 @contextmanager
-def charon(folder: Path, connection: str) -> Iterator[int]:
-    """Start charon with one connection (``WEAK`` or ``STRONG`` settings); yields the IKE UDP port."""
+def charon(folder: Path, connection: str, port: int | None = None) -> Iterator[int]:
+    """Start charon with one connection (``WEAK`` or ``STRONG`` settings); yields the IKE UDP port.
+
+    Any port but 500 makes charon expect the NAT-T non-ESP marker on it.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    port, nat_port = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
+    port, nat_port = port or free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
     vici = folder / "charon.vici"
     vici.unlink(missing_ok=True)
     conf = folder / "strongswan.conf"

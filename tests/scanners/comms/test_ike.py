@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.peers.strongswan import STRONG, WEAK, available, charon
-from tests.scanners.comms.helpers import run
+from tests.scanners.comms.helpers import loopback_ctx, run
 from xposture.errors import ScannerError
 from xposture.scanners.comms import ike_wire
 from xposture.scanners.comms.ike import IkeScanner
@@ -70,3 +70,29 @@ def test_reply_parser_raises_only_scanner_errors(tail: bytes) -> None:
         data = data[:17] + bytes([version]) + data[18:24] + (28 + len(tail)).to_bytes(4, "big") + tail
         with contextlib.suppress(ScannerError):
             ike_wire.parse_reply(data, spi)
+
+
+def test_passive_capture_of_weak_responder() -> None:
+    data = Path(__file__).resolve().parents[2] / "data" / "comms"
+    records, ctx = run(
+        IkeScanner(), {"captures": [str(data / "ike_strongswan_weak.pcap")]}, loopback_ctx(allow_active=False)
+    )
+    (rec,) = records
+    assert rec["vpn.evidence"] == "capture" and rec["source.file"].endswith("ike_strongswan_weak.pcap")
+    assert rec["vpn.ikev1"] is True and rec["vpn.ikev1_aggressive_psk"] is True
+    assert rec["vpn.weak_dh_groups"] == [2, 5] and rec["vpn.weak_encryption"] == ["3des"]
+    assert set(rec["vpn.weak_integrity"]) == {"md5", "sha1"}
+    assert ctx.audit_log == []
+
+
+def test_passive_capture_of_strong_responder() -> None:
+    data = Path(__file__).resolve().parents[2] / "data" / "comms"
+    (rec,), _ = run(IkeScanner(), {"captures": [str(data / "ike_strongswan_strong.pcap")]})
+    assert rec["vpn.ikev2"] is True and rec["vpn.ikev1"] is False
+    assert rec["vpn.chosen_proposals"] == ["v2:aes_cbc256/sha256/group15"]
+    assert "vpn.weak_dh_groups" not in rec
+
+
+def test_live_endpoints_refused_in_passive_mode() -> None:
+    records, ctx = run(IkeScanner(), {"endpoints": ["127.0.0.1:500"]}, loopback_ctx(allow_active=False))
+    assert records == [] and ctx.coverage[0].status == "skipped" and ctx.audit_log == []

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from xposture.errors import ScannerError
-from xposture.model import FieldValue, Layer, Record
+from xposture.model import FieldValue, Layer, Record, make_record
 from xposture.scanners.base import OptionType, ScanContext, SourceConfig
 from xposture.scanners.comms import ike_wire as wire
 from xposture.scanners.comms.endpoints import (
@@ -34,7 +34,7 @@ HASH_NAMES_V1 = {1: "md5", 2: "sha1", 4: "sha256"}
 HASH_NAMES_V2 = {1: "md5", 2: "sha1", 5: "sha256", 12: "sha256"}
 
 
-def _label(version: str, chosen: dict[str, int], encs: dict[int, str], hashes_: dict[int, str], hash_key: str) -> str:
+def label(version: str, chosen: dict[str, int], encs: dict[int, str], hashes_: dict[int, str], hash_key: str) -> str:
     """``v2:aes_cbc256/sha256/group15``: the proposal a responder picked, readable."""
     enc, hash_id = chosen.get("enc", 0), chosen.get(hash_key, 0)
     return (
@@ -140,7 +140,7 @@ class IkeProber:
         self.posture.ikev2_responds = True
         if reply.accepted:
             self.posture.ikev2 = True
-            self.posture.chosen.append(_label("v2", reply.chosen, ENC_NAMES_V2, HASH_NAMES_V2, "integ"))
+            self.posture.chosen.append(label("v2", reply.chosen, ENC_NAMES_V2, HASH_NAMES_V2, "integ"))
         return reply.accepted
 
     async def v1(self, exchange: int, sets: list[wire.Offer], what: str) -> bool:
@@ -151,7 +151,7 @@ class IkeProber:
         self.posture.ikev1_responds = True
         if reply.accepted:
             self.posture.ikev1 = True
-            self.posture.chosen.append(_label("v1", reply.chosen, ENC_NAMES_V1, HASH_NAMES_V1, "hash"))
+            self.posture.chosen.append(label("v1", reply.chosen, ENC_NAMES_V1, HASH_NAMES_V1, "hash"))
         return reply.accepted
 
     async def run(self) -> IkePosture:
@@ -196,9 +196,16 @@ class IkeScanner:
 
     name: ClassVar[str] = "ike"
     layer: ClassVar[Layer] = Layer.COMMS
-    active: ClassVar[bool] = True
-    options: ClassVar[Mapping[str, OptionType]] = {**COMMON_OPTIONS, "retries": int, "nat_t_ports": list}
-    required: ClassVar[tuple[str, ...]] = ("endpoints",)
+    # Not ``active`` as a class: captures are read in passive scans too, while live endpoints are
+    # refused by the safety policy (coverage "skipped") when active scanning is off.
+    active: ClassVar[bool] = False
+    options: ClassVar[Mapping[str, OptionType]] = {
+        **COMMON_OPTIONS,
+        "retries": int,
+        "nat_t_ports": list,
+        "captures": list,
+    }
+    required: ClassVar[tuple[str, ...]] = ()
 
     async def scan(self, source: SourceConfig, ctx: ScanContext) -> AsyncIterator[Record]:
         limits = Limits.from_source(source, ctx)
@@ -212,7 +219,11 @@ class IkeScanner:
                 posture = await prober.run()
             finally:
                 if prober.posture.answered:
-                    fields: dict[str, FieldValue] = {"vpn.host": endpoint.host, "vpn.port": endpoint.port}
+                    fields: dict[str, FieldValue] = {
+                        "vpn.host": endpoint.host,
+                        "vpn.port": endpoint.port,
+                        "vpn.evidence": "probe",
+                    }
                     fields.update(prober.posture.fields())
                     result.records.append(
                         endpoint_record("vpn_endpoint", endpoint, source, self.name, fields, key=f"udp/{endpoint.port}")
@@ -220,5 +231,33 @@ class IkeScanner:
             if not posture.answered:
                 raise ScannerError(f"no IKE answer within {limits.timeout_s:g} s x {retries + 1} tries")
 
+        for record in self._captures(source, ctx):
+            yield record
         async for record in run_endpoints(self.name, endpoint_texts(source), 500, probe, source, ctx, limits):
             yield record
+
+    def _captures(self, source: SourceConfig, ctx: ScanContext) -> list[Record]:
+        """``vpn_endpoint`` records for the responders seen in capture files (nothing is sent)."""
+        from xposture.scanners.comms.ike_capture import responders
+
+        records: list[Record] = []
+        for path in source.path_list("captures"):
+            found = responders(path)
+            for (address, port), posture in sorted(found.items()):
+                fields: dict[str, FieldValue] = {"vpn.host": address, "vpn.port": port, "vpn.evidence": "capture"}
+                fields.update(posture.fields())
+                fields.update({"asset.ip": address, "asset.kind": "network_host", "site": source.site or None})
+                asset = f"ip:{source.site}/{address}" if source.site else f"ip:{address}"
+                records.append(
+                    make_record(
+                        "vpn_endpoint",
+                        asset_id=asset,
+                        key=f"udp/{port}",
+                        layer=Layer.COMMS,
+                        scanner=self.name,
+                        fields=fields,
+                        file=str(path),
+                    )
+                )
+            ctx.report(self.name, str(path), "ok", f"{len(found)} IKE responders", records=len(found), site=source.site)
+        return records

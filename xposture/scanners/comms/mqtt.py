@@ -23,6 +23,7 @@ from xposture.scanners.comms.endpoints import (
     COMMON_OPTIONS,
     Endpoint,
     Limits,
+    Probe,
     ProbeResult,
     close_quietly,
     endpoint_record,
@@ -68,7 +69,7 @@ class MqttScanner:
         sys_wait = float(opts.get("sys_wait_s", DEFAULT_SYS_WAIT_S))
         records: list[Record] = []
 
-        def probe_for(use_tls: bool):  # type: ignore[no-untyped-def]
+        def probe_for(use_tls: bool) -> Probe:
             async def probe(endpoint: Endpoint, result: ProbeResult) -> None:
                 fields: dict[str, FieldValue] = {"mqtt.host": endpoint.host, "mqtt.port": endpoint.port}
                 fields["mqtt.tls"] = use_tls

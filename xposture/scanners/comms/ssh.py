@@ -26,7 +26,7 @@ from xposture.scanners.comms.endpoints import (
     open_connection,
     run_endpoints,
 )
-from xposture.scanners.comms.ssh_wire import ECDH_KEX, Banner, HostKey, KexInit, SshConnection
+from xposture.scanners.comms.ssh_wire import ECDH_KEX, Banner, HostKey, KexInit, SshConnection, parse_kexinit
 
 _RSA_FAMILY = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")
 _KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-dss")
@@ -135,8 +135,6 @@ class SshScanner:
             yield record
 
     async def _kexinit(self, endpoint: Endpoint, ctx: ScanContext, timeout_s: float) -> tuple[Banner, KexInit | None]:
-        from xposture.scanners.comms.ssh_wire import parse_kexinit
-
         reader, writer = await open_connection(endpoint, timeout_s)
         ctx.audit(self.name, endpoint.label, "ssh", "identification string")
         try:

@@ -42,7 +42,9 @@ class TlsScanner:
 
     name: ClassVar[str] = "tls"
     layer: ClassVar[Layer] = Layer.COMMS
-    active: ClassVar[bool] = True
+    # Not ``active`` as a class: certificate files are read in passive scans too, while live
+    # endpoints are refused by the safety policy (coverage "skipped") when active scanning is off.
+    active: ClassVar[bool] = False
     options: ClassVar[Mapping[str, OptionType]] = {
         **COMMON_OPTIONS,
         "server_name": str,
