@@ -155,3 +155,12 @@ def test_offline_certificate_files(certdir: Path) -> None:
     assert [r["asset.id"] for r in records] == ["ip:lab/10.10.1.20", "file:offline.pem"]
     assert all(r["cert.expired"] and r["cert.self_signed"] for r in records)
     assert records[0]["cert.hostname_match"] is False  # SAN says 127.0.0.1/localhost
+
+
+def test_passive_scan_reads_certificate_files_and_sends_nothing(certdir: Path) -> None:
+    cert = make_cert(certdir, "passive", self_signed=True)
+    options = {"certificates": [str(cert.cert)], "endpoints": ["127.0.0.1:443"]}
+    records, ctx = run(TlsScanner(), options, loopback_ctx(allow_active=False))
+    assert [r["record.type"] for r in records] == ["tls_certificate"]
+    assert {c.target: c.status for c in ctx.coverage}["127.0.0.1:443"] == "skipped"
+    assert ctx.audit_log == []
