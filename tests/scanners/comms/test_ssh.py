@@ -61,3 +61,27 @@ def test_terrapin_needs_chacha_or_cbc_etm_without_strict_kex() -> None:
         ["curve25519-sha256", "kex-strict-s-v00@openssh.com"], ["chacha20-poly1305@openssh.com"], []
     )
     assert not ssh_policy.terrapin_vulnerable(["curve25519-sha256"], ["aes128-gcm@openssh.com"], ["hmac-sha2-256"])
+
+
+@pytest.mark.peer
+def test_host_keys_read_over_fixed_group_dh_only(tmp_path: Path) -> None:
+    config = ("KexAlgorithms diffie-hellman-group1-sha1,diffie-hellman-group14-sha1", "HostKeyAlgorithms ssh-rsa")
+    with sshd(tmp_path, config, [("rsa", 1024)]) as port:
+        records, ctx = run(SshScanner(), {"endpoints": [f"127.0.0.1:{port}"]})
+    (rec,) = records
+    assert rec["ssh.rsa_key_bits"] == 1024 and rec["ssh.weak_kex"] == ["diffie-hellman-group1-sha1"]
+    assert ctx.coverage[0].status == "ok"
+    assert "diffie-hellman-group14-sha1" in ctx.audit_log[-1]["sent"]
+
+
+def test_modp_primes_match_the_rfcs() -> None:
+    from xposture.scanners.comms import modp
+
+    # leading and trailing digits as printed in RFC 2409 6.2 and RFC 3526 3/5
+    assert hex(modp.prime(2)).startswith("0xffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd1")
+    assert hex(modp.prime(2)).endswith("ece65381ffffffffffffffff")
+    assert hex(modp.prime(14)).endswith("15728e5a8aacaa68ffffffffffffffff")
+    assert hex(modp.prime(16)).endswith("34063199ffffffffffffffff")
+    for group, bits in ((2, 1024), (14, 2048), (16, 4096)):
+        p = modp.prime(group)
+        assert p.bit_length() == bits and pow(2, p - 1, p) == 1

@@ -26,7 +26,14 @@ from xposture.scanners.comms.endpoints import (
     open_connection,
     run_endpoints,
 )
-from xposture.scanners.comms.ssh_wire import ECDH_KEX, Banner, HostKey, KexInit, SshConnection, parse_kexinit
+from xposture.scanners.comms.ssh_wire import (
+    KEX_FOR_HOST_KEY,
+    Banner,
+    HostKey,
+    KexInit,
+    SshConnection,
+    parse_kexinit,
+)
 
 _RSA_FAMILY = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")
 _KEY_TYPES = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-dss")
@@ -116,9 +123,9 @@ class SshScanner:
                 return
             if not want_keys:
                 return
-            exchange = next((k for k in kex.kex if k in ECDH_KEX), None)
+            exchange = next((k for k in KEX_FOR_HOST_KEY if k in kex.kex), None)
             if exchange is None:
-                result.status, result.detail = "partial", "no ECDH key exchange in common: host keys not read"
+                result.status, result.detail = "partial", "no supported key exchange in common: host keys not read"
                 return
             keys: list[HostKey] = []
             errors: list[str] = []
@@ -150,7 +157,7 @@ class SshScanner:
         self, endpoint: Endpoint, ctx: ScanContext, timeout_s: float, kex: KexInit, exchange: str, alg: str
     ) -> HostKey:
         reader, writer = await open_connection(endpoint, timeout_s)
-        ctx.audit(self.name, endpoint.label, "ssh", f"KEXINIT + KEX_ECDH_INIT ({exchange}, host key {alg})")
+        ctx.audit(self.name, endpoint.label, "ssh", f"KEXINIT + key exchange init ({exchange}, host key {alg})")
         try:
             conn = SshConnection(reader, writer, timeout_s)
             await conn.banner()

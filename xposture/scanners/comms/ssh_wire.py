@@ -1,9 +1,10 @@
-"""SSH transport on the wire (RFC 4253): banner, unencrypted binary packets, KEXINIT, and ECDH up to the host key.
+"""SSH transport on the wire (RFC 4253): banner, unencrypted binary packets, KEXINIT, and (EC)DH up to the host key.
 
 The scanner never authenticates and never finishes a key exchange: it reads
 the server's KEXINIT (its algorithm lists) and, per host key type, sends an
-ECDH init so the server answers with its host key blob (RFC 5656 4, RFC 8731
-3), then disconnects. Every length from the peer is bounded.
+(EC)DH init so the server answers with its host key blob (RFC 5656 4,
+RFC 8731 3, RFC 4253 8 for the fixed MODP groups old embedded servers
+still offer alone), then disconnects. Every length from the peer is bounded.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 
 from xposture.errors import ScannerError
+from xposture.scanners.comms import modp
 from xposture.scanners.comms.endpoints import read_exactly
 from xposture.scanners.comms.wire import Cursor
 
@@ -35,6 +37,14 @@ ECDH_KEX = {
     "ecdh-sha2-nistp384": "p384",
     "ecdh-sha2-nistp521": "p521",
 }
+DH_KEX = {
+    "diffie-hellman-group14-sha256": 14,
+    "diffie-hellman-group16-sha512": 16,
+    "diffie-hellman-group14-sha1": 14,
+    "diffie-hellman-group1-sha1": 2,
+}
+"""Fixed-group DH (RFC 4253 8, RFC 8268): KEXDH_INIT/REPLY reuse message numbers 30/31."""
+KEX_FOR_HOST_KEY = (*ECDH_KEX, *DH_KEX)
 _CURVES = {"p256": ec.SECP256R1(), "p384": ec.SECP384R1(), "p521": ec.SECP521R1()}
 
 
@@ -111,21 +121,28 @@ def build_kexinit(kex: str, host_key: str, cipher: str, mac: str) -> bytes:
     return payload + b"\x00" + b"\x00\x00\x00\x00"
 
 
+def mpint(value: int) -> bytes:
+    """RFC 4251 5 mpint: big-endian two's complement, a leading zero byte when the top bit is set."""
+    raw = value.to_bytes((value.bit_length() + 8) // 8, "big") if value else b""
+    return ssh_string(raw)
+
+
 class EphemeralKey:
-    """Our side of an ECDH exchange; only its public half is ever sent."""
+    """Our side of the exchange; only its public half (ECDH point or DH ``e``) is ever sent."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        if kind == "x25519":
-            self.public = (
-                x25519.X25519PrivateKey.generate()
-                .public_key()
-                .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-            )
+        if kind.startswith("modp"):
+            p = modp.prime(int(kind.removeprefix("modp")))
+            exponent = int.from_bytes(os.urandom(64), "big") | 1
+            self.public = mpint(pow(modp.GENERATOR, exponent, p))
+        elif kind == "x25519":
+            point = x25519.X25519PrivateKey.generate().public_key()
+            self.public = ssh_string(point.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
         else:
             key = ec.generate_private_key(_CURVES[kind])
-            self.public = key.public_key().public_bytes(
-                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+            self.public = ssh_string(
+                key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
             )
 
 
@@ -220,10 +237,10 @@ class SshConnection:
         self.writer.write(build_packet(payload))
 
     async def host_key(self, kex: str, host_key_alg: str, cipher: str, mac: str) -> HostKey:
-        """Run ECDH far enough for KEX_ECDH_REPLY and return the host key in it (unverified: we only look)."""
+        """Run (EC)DH far enough for the server's reply and return the host key in it (unverified: we only look)."""
         self.send(build_kexinit(kex, host_key_alg, cipher, mac))
-        ours = EphemeralKey(ECDH_KEX[kex])
-        self.send(bytes([MSG_KEX_ECDH_INIT]) + ssh_string(ours.public))
+        ours = EphemeralKey(ECDH_KEX[kex] if kex in ECDH_KEX else f"modp{DH_KEX[kex]}")
+        self.send(bytes([MSG_KEX_ECDH_INIT]) + ours.public)
         await self.writer.drain()
         for _ in range(8):
             payload = await self.packet()
