@@ -164,3 +164,16 @@ def test_passive_scan_reads_certificate_files_and_sends_nothing(certdir: Path) -
     assert [r["record.type"] for r in records] == ["tls_certificate"]
     assert {c.target: c.status for c in ctx.coverage}["127.0.0.1:443"] == "skipped"
     assert ctx.audit_log == []
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_per_host_limit_bounds_connections_to_one_host(tmp_path: Path, limit: int) -> None:
+    from tests.peers.tls_farm import tls_farm
+
+    with tls_farm(tmp_path, 60) as farm:
+        options = {"endpoints": [f"127.0.0.1:{p}" for p in farm.ports], "per_host_limit": limit, "timeout_s": 5}
+        records, ctx = run(TlsScanner(), options)
+        assert farm.accepted == len(ctx.audit_log)
+    assert len(by_type(records, "tls_endpoint")) == 60
+    assert {c.status for c in ctx.coverage} == {"ok"}
+    assert 1 <= farm.open_max <= limit

@@ -99,6 +99,8 @@ class IkeProber:
 
     async def ask(self, what: str, spi: bytes, datagram: bytes) -> wire.Reply | None:
         """Send one probe (with retransmissions) and return the responder's answer to it, or None."""
+        if self.ctx.cancelled():
+            raise ScannerError("scan cancelled or out of time")
         loop = asyncio.get_running_loop()
         transport, proto = await loop.create_datagram_endpoint(
             _Datagrams, remote_addr=(self.endpoint.address, self.endpoint.port)
