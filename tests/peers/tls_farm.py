@@ -43,7 +43,8 @@ def _flight(der: bytes) -> bytes:
 
 
 @contextmanager
-def tls_farm(folder: Path, count: int) -> Iterator[Farm]:
+def tls_farm(folder: Path, count: int, max_hello: int | None = None) -> Iterator[Farm]:
+    """``max_hello``: close without a word on longer ClientHello records, like hello-intolerant stacks."""
     files = make_cert(folder, "farm")
     der = x509.load_pem_x509_certificate(files.cert.read_bytes()).public_bytes(serialization.Encoding.DER)
     flight = _flight(der)
@@ -56,7 +57,8 @@ def tls_farm(folder: Path, count: int) -> Iterator[Farm]:
         farm.accepted += 1
         farm.open_max = max(farm.open_max, farm.open_now)
         try:
-            if await reader.read(4096):
+            hello = await reader.read(4096)
+            if hello and (max_hello is None or len(hello) <= max_hello):
                 writer.write(flight)
                 await writer.drain()
                 await asyncio.wait_for(reader.read(1), 5)

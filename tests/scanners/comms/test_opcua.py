@@ -81,3 +81,16 @@ def test_mutated_real_response_raises_only_scanner_errors(noise: bytes) -> None:
     mutated = bytes(a ^ b for a, b in zip(msg, noise.ljust(len(msg), b"\x00"), strict=False)) + msg[len(noise) :]
     with contextlib.suppress(ScannerError):
         opcua_wire.parse_get_endpoints_response(mutated)
+
+
+@pytest.mark.peer
+def test_misbehaving_peers_fail_cleanly() -> None:
+    from tests.peers.bad_tls import bad_tls_servers
+
+    with bad_tls_servers() as ports:
+        targets = [f"127.0.0.1:{p}" for p in ports.values()]
+        records, ctx = run(OpcUaScanner(), {"endpoints": targets, "timeout_s": 1})
+    assert records == []
+    assert {c.status for c in ctx.coverage} == {"failed"}
+    details = " ".join(c.detail for c in ctx.coverage)
+    assert "does not speak OPC UA" in details and "within 1 s" in details

@@ -177,3 +177,16 @@ def test_per_host_limit_bounds_connections_to_one_host(tmp_path: Path, limit: in
     assert len(by_type(records, "tls_endpoint")) == 60
     assert {c.status for c in ctx.coverage} == {"ok"}
     assert 1 <= farm.open_max <= limit
+
+
+def test_hello_intolerant_stack_is_asked_again_briefly(tmp_path: Path) -> None:
+    from tests.peers.tls_farm import tls_farm
+
+    with tls_farm(tmp_path, 1, max_hello=300) as farm:
+        records, ctx = run(TlsScanner(), {"endpoints": [f"127.0.0.1:{farm.ports[0]}"]})
+    endpoint = by_type(records, "tls_endpoint")[0]
+    assert endpoint["tls.compat_hello_needed"] is True
+    assert endpoint["tls.versions"] == ["TLSv1.2"]
+    assert "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" in endpoint["tls.cipher_suites"]
+    assert by_type(records, "tls_certificate")
+    assert all(len(a["sent"]) for a in ctx.audit_log)

@@ -48,6 +48,8 @@ class TlsPosture:
     cert_error: str = ""
     handshakes: int = 0
     closed_without_alert: int = 0
+    compat_hello: bool = False
+    """Only a short ClientHello was answered (hello-size intolerance); suites were enumerated from a short list."""
 
     def endpoint_fields(self) -> dict[str, FieldValue]:
         names = [VERSION_NAMES[v] for v in sorted(self.versions)]
@@ -72,6 +74,7 @@ class TlsPosture:
             "tls.forward_secrecy_only": bool(legacy or self.tls13_suites)
             and all(tls_suites.suite(c).forward_secrecy for c in legacy),
             "tls.handshakes": self.handshakes,
+            "tls.compat_hello_needed": self.compat_hello,
             "tls.cert_sha256": leaf.get("cert.sha256"),
             "tls.cert_days_to_expiry": leaf.get("cert.days_to_expiry"),
             "tls.cert_trusted": leaf.get("cert.chain_trusted"),
@@ -136,16 +139,19 @@ class TlsProber:
             await close_quietly(writer)
         return parser.outcome
 
+    async def _versions(self, offer: tuple[int, ...], what: str) -> None:
+        for version in LEGACY_VERSIONS:
+            out = await self.handshake(
+                tls_wire.client_hello(version, offer, self.sni), what=f"{VERSION_NAMES[version]} {what}"
+            )
+            if out.version == version and out.suite is not None:
+                self.posture.versions.append(version)
+                self.posture.legacy_suites[version] = [out.suite]
+
     async def run(self) -> TlsPosture:
         legacy = tls_suites.legacy_suites()
         posture = self.posture
-        for version in LEGACY_VERSIONS:
-            out = await self.handshake(
-                tls_wire.client_hello(version, legacy, self.sni), what=f"{VERSION_NAMES[version]} all suites"
-            )
-            if out.version == version and out.suite is not None:
-                posture.versions.append(version)
-                posture.legacy_suites[version] = [out.suite]
+        await self._versions(legacy, "all suites")
         out = await self.handshake(
             tls_wire.client_hello(TLS13, tls_suites.TLS13_SUITES, self.sni, tls_wire.KeyShares.probe_only()),
             what="TLSv1.3 all suites",
@@ -153,6 +159,11 @@ class TlsProber:
         if out.version == TLS13 and out.suite is not None:
             posture.versions.append(TLS13)
             posture.tls13_suites = [out.suite]
+        if not posture.versions and posture.closed_without_alert:
+            # some embedded stacks drop long hellos without an alert: ask again, briefly
+            legacy = tls_suites.COMPAT_SUITES
+            await self._versions(legacy, "short compatibility hello")
+            posture.compat_hello = bool(posture.versions)
         if not posture.versions:
             how = "closed the connection" if posture.closed_without_alert else "refused every ClientHello"
             raise ScannerError(f"no TLS version accepted: server {how}")
@@ -161,7 +172,7 @@ class TlsProber:
                 await self._enumerate(version, posture.legacy_suites[version], legacy)
             if posture.tls13_suites:
                 await self._enumerate(TLS13, posture.tls13_suites, tls_suites.TLS13_SUITES)
-        await self._certificates()
+        await self._certificates(legacy)
         return posture
 
     async def _enumerate(self, version: int, accepted: list[int], offer: tuple[int, ...]) -> None:
@@ -175,15 +186,13 @@ class TlsProber:
             accepted.append(out.suite)
             remaining.remove(out.suite)
 
-    async def _certificates(self) -> None:
+    async def _certificates(self, legacy: tuple[int, ...]) -> None:
         posture = self.posture
         legacy_versions = [v for v in posture.versions if v != TLS13]
         out: tls_wire.HelloOutcome | None = None
         if legacy_versions:
             version = max(legacy_versions)
-            offer = [
-                c for c in tls_suites.legacy_suites() if not any(k in tls_suites.suite(c).name for k in _NO_CERT_KX)
-            ]
+            offer = [c for c in legacy if not any(k in tls_suites.suite(c).name for k in _NO_CERT_KX)]
             hello = tls_wire.client_hello(version, offer, self.sni)
             out = await self.handshake(hello, want_certificates=True, what=f"{VERSION_NAMES[version]} certificate")
         if (out is None or not out.certificates) and TLS13 in posture.versions:

@@ -104,6 +104,19 @@ def legacy_suites() -> tuple[int, ...]:
     return tuple(code for code in registry() if code not in TLS13_SUITES)
 
 
+COMPAT_SUITES = (
+    0xC02F, 0xC030, 0xC02B, 0xC02C, 0xCCA8, 0xCCA9, 0x009E, 0x009F, 0xC027, 0xC028, 0xC023, 0xC024,
+    0xC013, 0xC014, 0xC009, 0xC00A, 0x009C, 0x009D, 0x003C, 0x003D, 0x002F, 0x0035, 0x0033, 0x0039,
+    0x0067, 0x006B, 0x000A, 0x0016, 0xC012, 0xC008, 0x0005, 0x0004, 0xC011, 0xC007, 0x0003, 0x0006,
+    0x0009, 0x0014, 0x0015, 0x0018, 0x001B, 0x0034, 0x003A, 0x0001, 0x0002, 0x003B,
+)  # fmt: skip
+"""A short offer of widely deployed suites (weak ones included) for stacks that drop long ClientHellos.
+
+Some embedded TLS stacks reset on hellos over 255 or 511 bytes; a hello with
+every registered suite is ~700 bytes. With this list the hello stays under 256.
+"""
+
+
 def endpoint_classes(legacy: list[int], tls13: list[int]) -> list[str]:
     """Weak classes of an endpoint from the suites it accepted under TLS 1.2-or-older and TLS 1.3."""
     found = {cls for code in legacy for cls in suite(code).classes}
