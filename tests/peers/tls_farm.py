@@ -43,8 +43,9 @@ def _flight(der: bytes) -> bytes:
 
 
 @contextmanager
-def tls_farm(folder: Path, count: int, max_hello: int | None = None) -> Iterator[Farm]:
-    """``max_hello``: close without a word on longer ClientHello records, like hello-intolerant stacks."""
+def tls_farm(folder: Path, count: int, max_hello: int | None = None, delay_s: float = 0.0) -> Iterator[Farm]:
+    """``max_hello``: close without a word on longer ClientHello records, like hello-intolerant stacks;
+    ``delay_s``: think that long before each answer, like a busy PLC."""
     files = make_cert(folder, "farm")
     der = x509.load_pem_x509_certificate(files.cert.read_bytes()).public_bytes(serialization.Encoding.DER)
     flight = _flight(der)
@@ -59,6 +60,7 @@ def tls_farm(folder: Path, count: int, max_hello: int | None = None) -> Iterator
         try:
             hello = await reader.read(4096)
             if hello and (max_hello is None or len(hello) <= max_hello):
+                await asyncio.sleep(delay_s)
                 writer.write(flight)
                 await writer.drain()
                 await asyncio.wait_for(reader.read(1), 5)
@@ -84,6 +86,10 @@ def tls_farm(folder: Path, count: int, max_hello: int | None = None) -> Iterator
         async def stop() -> None:
             for server in servers:
                 server.close()
+            handlers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in handlers:
+                task.cancel()
+            await asyncio.gather(*handlers, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)

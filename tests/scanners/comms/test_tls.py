@@ -190,3 +190,15 @@ def test_hello_intolerant_stack_is_asked_again_briefly(tmp_path: Path) -> None:
     assert "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" in endpoint["tls.cipher_suites"]
     assert by_type(records, "tls_certificate")
     assert all(len(a["sent"]) for a in ctx.audit_log)
+
+
+def test_slow_endpoint_is_cut_off_at_its_budget_and_keeps_what_it_found(tmp_path: Path) -> None:
+    from tests.peers.tls_farm import tls_farm
+
+    with tls_farm(tmp_path, 1, delay_s=0.4) as farm:
+        options = {"endpoints": [f"127.0.0.1:{farm.ports[0]}"], "timeout_s": 2, "endpoint_timeout_s": 2.5}
+        records, ctx = run(TlsScanner(), options)
+    (entry,) = ctx.coverage
+    assert entry.status == "timeout" and "2.5 s" in entry.detail
+    endpoint = by_type(records, "tls_endpoint")[0]  # versions found before the budget ran out are kept
+    assert endpoint["tls.versions"] == ["TLSv1.2"]
