@@ -11,6 +11,7 @@ join is done here, once, so rules judge plain fields.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -44,16 +45,33 @@ class LinkEnd:
     cloud_account: str = ""
     cloud_region: str = ""
 
+    ranges: list[tuple[int, int, int]] = field(default_factory=list)
+    """``networks`` as (IP version, first, last) integers: a hundred thousand flows times the links stay cheap."""
+
+    def __post_init__(self) -> None:
+        self.index()
+
+    def index(self) -> None:
+        self.ranges = [(n.version, int(n.network_address), int(n.broadcast_address)) for n in self.networks]
+
     def contains(self, ip: str | None, zone: str | None = None, site: str | None = None) -> bool:
         if self.zone and zone and zone == self.zone and (not site or not self.site or site == self.site):
             return True
-        if not ip:
+        key = _address(ip) if ip else None
+        if key is None:
             return False
-        try:
-            address = ipaddress.ip_address(ip)
-        except ValueError:
-            return False
-        return any(address in net for net in self.networks)
+        version, value = key
+        return any(v == version and lo <= value <= hi for v, lo, hi in self.ranges)
+
+
+@functools.lru_cache(maxsize=65536)
+def _address(text: str) -> tuple[int, int] | None:
+    """(IP version, integer) parsed once per distinct address."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return address.version, int(address)
 
 
 def resolve_end(text: str, zones: Sequence[Zone]) -> LinkEnd:
@@ -65,14 +83,13 @@ def resolve_end(text: str, zones: Sequence[Zone]) -> LinkEnd:
         return end
     try:
         end.networks = [ipaddress.ip_network(text, strict=False)]
-        return end
     except ValueError:
-        pass
-    site, _, zone = text.partition("/")
-    end.site, end.zone = site, zone
-    for z in zones:
-        if z.site == site and (not zone or z.name == zone):
-            end.networks.extend(z.networks)
+        site, _, zone = text.partition("/")
+        end.site, end.zone = site, zone
+        for z in zones:
+            if z.site == site and (not zone or z.name == zone):
+                end.networks.extend(z.networks)
+    end.index()
     return end
 
 
@@ -185,31 +202,36 @@ class CommsLinkEnricher:
         probed: list[Record],
         others: list[Record],
     ) -> Iterator[Record]:
-        for link in links:
-            a, b = resolve_end(link.source, zones), resolve_end(link.target, zones)
-            endpoint_ips = _endpoint_ips(link.endpoints)
-            evidence = Evidence()
-            for flow in flows:
-                src, dst = _text(flow.get("flow.src_ip")), _text(flow.get("flow.dst_ip"))
-                sz, dz = _text(flow.get("flow.src_zone")), _text(flow.get("flow.dst_zone"))
-                site = _text(flow.get("site"))
-                forward = a.contains(src, sz, site) and b.contains(dst, dz, site)
-                backward = b.contains(src, sz, site) and a.contains(dst, dz, site)
-                on_endpoint = bool(endpoint_ips) and (src in endpoint_ips or dst in endpoint_ips)
-                if forward or backward or on_endpoint:
-                    evidence.add_flow(flow)
+        ends = [(resolve_end(link.source, zones), resolve_end(link.target, zones)) for link in links]
+        located = _EndIndex([end for pair in ends for end in pair])
+        evidence = [Evidence() for _ in links]
+        endpoint_ips = [_endpoint_ips(link.endpoints) for link in links]
+        for flow in flows:
+            src, dst, sz, dz, site = _flow_key(flow)
+            at_src, at_dst = located.ends(src, sz, site), located.ends(dst, dz, site)
+            for number in range(len(links)):
+                first, second = 2 * number, 2 * number + 1
+                ips = endpoint_ips[number]
+                if (
+                    (first in at_src and second in at_dst)
+                    or (second in at_src and first in at_dst)
+                    or (ips and (src in ips or dst in ips))
+                ):
+                    evidence[number].add_flow(flow)
+        for number, link in enumerate(links):
+            (a, b), ev, ips = ends[number], evidence[number], endpoint_ips[number]
             for record in probed:
                 ip = _text(record.get("asset.ip"))
-                if ip and (ip in endpoint_ips or (not endpoint_ips and (a.contains(ip) or b.contains(ip)))):
+                if ip and (ip in ips or (not ips and (a.contains(ip) or b.contains(ip)))):
                     label = _text(record.get("source.target")) or _text(record.get("cert.endpoint")) or ip
-                    if label not in evidence.probed:
-                        evidence.probed.append(label)
+                    if label not in ev.probed:
+                        ev.probed.append(label)
                     issue = endpoint_issue(record)
                     if issue:
-                        evidence.endpoint_issues.append(issue)
+                        ev.endpoint_issues.append(issue)
             for other in others:
-                _join_other(other, link, a, b, evidence)
-            yield self._record(link, a, b, evidence)
+                _join_other(other, link, a, b, ev)
+            yield self._record(link, a, b, ev)
 
     def _record(self, link: Any, a: LinkEnd, b: LinkEnd, ev: Evidence) -> Record:
         declared_protocols = [p.lower() for p in link.protocols]
@@ -259,6 +281,39 @@ class CommsLinkEnricher:
             file=link.file or None,
             line=link.line,
         )
+
+
+class _EndIndex:
+    """Which link ends hold an address (or zone): computed once per distinct address, not per flow and link."""
+
+    def __init__(self, ends: list[LinkEnd]) -> None:
+        self._ends = ends
+        self._by_address: dict[str, frozenset[int]] = {}
+        self._by_zone: dict[tuple[str, str], frozenset[int]] = {}
+
+    def ends(self, ip: str, zone: str, site: str) -> frozenset[int]:
+        found = self._by_address.get(ip)
+        if found is None:
+            found = self._by_address[ip] = frozenset(i for i, e in enumerate(self._ends) if e.contains(ip))
+        if not zone:
+            return found
+        by_zone = self._by_zone.get((zone, site))
+        if by_zone is None:
+            by_zone = self._by_zone[(zone, site)] = frozenset(
+                i for i, e in enumerate(self._ends) if e.contains(None, zone, site)
+            )
+        return found | by_zone if by_zone else found
+
+
+def _flow_key(flow: Record) -> tuple[str, str, str, str, str]:
+    """Client, server, their zones and the site: what decides whether a flow is on a link."""
+    return (
+        _text(flow.get("flow.src_ip")),
+        _text(flow.get("flow.dst_ip")),
+        _text(flow.get("flow.src_zone")),
+        _text(flow.get("flow.dst_zone")),
+        _text(flow.get("site")),
+    )
 
 
 def _endpoint_ips(endpoints: Sequence[str]) -> set[str]:
