@@ -113,13 +113,43 @@ def run_sslyze(binary: str, ports: list[int], ca: Path) -> tuple[float, int]:
     return elapsed, done
 
 
+def run_link_join(flow_count: int, link_count: int) -> float:
+    """Seconds for the comms_links enricher to join ``flow_count`` flows with ``link_count`` declared links."""
+    import random
+
+    from xposture.enrich.comms_links import CommsLinkEnricher
+    from xposture.inventory.model import Inventory, Link
+    from xposture.scanners.base import Zone
+
+    rng = random.Random(7)
+    zones = [Zone(f"z{i}", "fab", [ipaddress.ip_network(f"10.{i}.0.0/16")]) for i in range(10)]
+    links = [Link(f"l{i}", f"fab/z{i % 10}", f"fab/z{(i + 1) % 10}", encrypted=True) for i in range(link_count)]
+    flows = [
+        {
+            "record.type": "network_flow",
+            "flow.src_ip": f"10.{rng.randrange(10)}.{rng.randrange(4)}.{rng.randrange(250)}",
+            "flow.dst_ip": f"10.{rng.randrange(10)}.{rng.randrange(4)}.{rng.randrange(250)}",
+            "flow.protocol": rng.choice(["modbus", "https", "s7comm"]),
+            "flow.bytes": 100,
+        }
+        for _ in range(flow_count)
+    ]
+    ctx = ScanContext(zones=zones, inventory=Inventory(links=links))
+    start = time.perf_counter()
+    list(CommsLinkEnricher().enrich(flows, ctx))  # type: ignore[arg-type]
+    return time.perf_counter() - start
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--endpoints", type=int, default=200, help="loopback TLS servers (default 200)")
     parser.add_argument(
         "--sslyze-endpoints", type=int, default=40, help="servers given to sslyze (default 40: it is much slower)"
     )
+    parser.add_argument("--flows", type=int, default=100000, help="flows for the link-join figure (default 100000)")
     args = parser.parse_args()
+    join_s = run_link_join(args.flows, 20)
+    print(f"comms_links join: {args.flows} flows x 20 declared links in {join_s:.2f} s")
     sslyze = next((c for c in SSLYZE_CANDIDATES if c and os.access(c, os.X_OK)), None)
     with tempfile.TemporaryDirectory() as tmp:
         proc, ports, ca = start_servers(Path(tmp), args.endpoints)
