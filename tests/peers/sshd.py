@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from tests.peers._net import free_port, stop, wait_listening
 
 SSHD = "/usr/sbin/sshd"
@@ -38,7 +40,10 @@ def _keygen(path: Path, kind: str, bits: int | None) -> None:
 def sshd(folder: Path, config: Sequence[str], keys: Sequence[tuple[str, int | None]]) -> Iterator[int]:
     """Start sshd with ``config`` lines and host keys ``[(type, bits)]``; yields the port."""
     folder.mkdir(parents=True, exist_ok=True)
-    Path("/run/sshd").mkdir(parents=True, exist_ok=True)  # privilege separation directory sshd insists on
+    try:
+        Path("/run/sshd").mkdir(parents=True, exist_ok=True)  # privilege separation directory sshd insists on
+    except PermissionError:
+        pytest.skip("sshd needs /run/sshd (create it as root once, or run the tests as root)")
     port = free_port()
     lines = [f"ListenAddress 127.0.0.1:{port}", f"PidFile {folder / 'sshd.pid'}", "UsePAM no",
              "PasswordAuthentication no", "KbdInteractiveAuthentication no", "LogLevel ERROR", *config]  # fmt: skip

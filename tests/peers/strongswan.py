@@ -32,7 +32,8 @@ STRONG = """
 
 
 def available() -> bool:
-    return os.path.exists(CHARON) and shutil.which("swanctl") is not None
+    """charon and swanctl installed, and we are root (charon opens its kernel interfaces at start)."""
+    return os.path.exists(CHARON) and shutil.which("swanctl") is not None and os.geteuid() == 0
 
 
 @contextmanager
