@@ -73,7 +73,7 @@ def test_non_mqtt_peers_fail_cleanly() -> None:
         targets = [f"127.0.0.1:{ports[b]}" for b in ("garbage", "stall", "reset")]
         records, ctx = run(MqttScanner(), {"endpoints": targets, "credential_tests": True, "timeout_s": 1})
     assert all(r.get("mqtt.anonymous_allowed") is None for r in records)
-    assert {c.status for c in ctx.coverage} <= {"failed", "partial"}
+    assert {c.status for c in ctx.coverage if c.target in targets} <= {"failed", "partial"}
 
 
 @given(st.binary(max_size=64))
@@ -93,3 +93,20 @@ def test_packet_parsers_raise_only_scanner_errors(data: bytes) -> None:
 
     with contextlib.suppress(ScannerError):
         asyncio.run(parse())
+
+
+@pytest.mark.peer
+def test_tls_listener_is_looked_for_on_undeclared_port(broker: Broker) -> None:
+    options = {"endpoints": [f"127.0.0.1:{broker.anonymous}"], "tls_ports": [broker.tls], "credential_tests": True}
+    records, ctx = run(MqttScanner(), options)
+    found = by_port(records)
+    assert found[broker.tls]["mqtt.tls"] is True and found[broker.tls]["mqtt.anonymous_allowed"] is False
+    assert found[broker.anonymous]["mqtt.tls_listener_on_host"] is True
+    assert {c.status for c in ctx.coverage} == {"ok"}
+
+
+@pytest.mark.peer
+def test_tls_not_looked_for_leaves_the_question_open(broker: Broker) -> None:
+    options = {"endpoints": [f"127.0.0.1:{broker.anonymous}"], "discover_tls": False, "credential_tests": True}
+    (rec,), _ = run(MqttScanner(), options)
+    assert "mqtt.tls_listener_on_host" not in rec

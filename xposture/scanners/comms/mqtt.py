@@ -29,10 +29,13 @@ from xposture.scanners.comms.endpoints import (
     endpoint_record,
     endpoint_texts,
     open_connection,
+    parse_endpoint,
     run_endpoints,
 )
 
 VERSION_TOPIC = "$SYS/broker/version"
+DEFAULT_TLS_PORT = 8883
+"""IANA port for MQTT over TLS: looked at on every broker host that has no declared TLS endpoint."""
 DEFAULT_SYS_WAIT_S = 2.0
 
 
@@ -57,6 +60,8 @@ class MqttScanner:
         "username": str,
         "password": str,
         "sys_wait_s": (int, float),
+        "discover_tls": bool,
+        "tls_ports": list,
     }
     required: ClassVar[tuple[str, ...]] = ()
 
@@ -81,15 +86,33 @@ class MqttScanner:
 
             return probe
 
-        for texts, use_tls, port in (
-            (endpoint_texts(source), False, 1883),
-            (endpoint_texts(source, "tls_endpoints"), True, 8883),
-        ):
+        async def discover(endpoint: Endpoint, result: ProbeResult) -> None:
+            """A TLS port nobody declared: absence is an answer (no listener), not a failed endpoint."""
+            try:
+                await probe_for(True)(endpoint, result)
+            except ScannerError as exc:
+                if result.records and result.records[0].get("mqtt.reachable"):
+                    raise
+                result.records.clear()
+                result.status, result.detail = "ok", f"no TLS listener ({exc.message})"
+
+        plain, declared_tls = endpoint_texts(source), endpoint_texts(source, "tls_endpoints")
+        for texts, use_tls, port in ((plain, False, 1883), (declared_tls, True, 8883)):
             async for record in run_endpoints(self.name, texts, port, probe_for(use_tls), source, ctx, limits):
                 records.append(record)
-        tls_hosts = {r["asset.id"] for r in records if r.get("mqtt.tls") and r.get("mqtt.reachable")}
+        checked = {_host(t) for t in declared_tls}
+        if opts.get("discover_tls", True):
+            ports = [int(p) for p in opts.get("tls_ports", [DEFAULT_TLS_PORT])]
+            hosts = sorted({_host(t) for t in plain} - checked)
+            guesses = [f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h in hosts for p in ports]
+            async for record in run_endpoints(self.name, guesses, None, discover, source, ctx, limits):
+                records.append(record)
+            checked.update(hosts)
+        tls_hosts = {r["mqtt.host"] for r in records if r.get("mqtt.tls") and r.get("mqtt.reachable")}
         for record in records:
-            record["mqtt.tls_listener_on_host"] = record["asset.id"] in tls_hosts
+            host = record["mqtt.host"]
+            if host in tls_hosts or host in checked:
+                record["mqtt.tls_listener_on_host"] = host in tls_hosts
             yield record
 
     async def _probe(
@@ -181,6 +204,13 @@ class MqttScanner:
                 if topic == VERSION_TOPIC:
                     return payload.decode("utf-8", errors="replace")
         return None
+
+
+def _host(text: str) -> str:
+    try:
+        return parse_endpoint(text, 0)[0]
+    except ValueError:
+        return text
 
 
 def _tls_kwargs(use_tls: bool) -> dict[str, object]:
