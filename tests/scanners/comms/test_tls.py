@@ -55,6 +55,7 @@ def test_weak_suites_are_grouped_into_classes(certdir: Path) -> None:
     assert "TLS_RSA_WITH_NULL_SHA256" in endpoint["tls.cipher_suites"]
     assert any("_anon_" in s for s in endpoint["tls.weak_suites"])
     assert endpoint["tls.forward_secrecy_only"] is False
+    assert endpoint["tls.secure_renegotiation"] is True and endpoint["tls.extended_master_secret"] is True
 
 
 def test_expired_certificate(certdir: Path) -> None:
@@ -90,7 +91,7 @@ def test_good_tls13_server(certdir: Path) -> None:
     with openssl_server(cert, ["-tls1_3"]) as port:
         endpoint, certs, coverage = scan(port, cert)
     assert endpoint["tls.versions"] == ["TLSv1.3"]
-    assert "tls.weak_classes" not in endpoint
+    assert "tls.weak_classes" not in endpoint and "tls.secure_renegotiation" not in endpoint
     assert endpoint["tls.forward_secrecy_only"] is True
     assert set(endpoint["tls.tls13_cipher_suites"]) >= {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"}
     # the chain of a TLS 1.3-only server is encrypted: read by decrypting the handshake
@@ -186,6 +187,7 @@ def test_hello_intolerant_stack_is_asked_again_briefly(tmp_path: Path) -> None:
         records, ctx = run(TlsScanner(), {"endpoints": [f"127.0.0.1:{farm.ports[0]}"]})
     endpoint = by_type(records, "tls_endpoint")[0]
     assert endpoint["tls.compat_hello_needed"] is True
+    assert endpoint["tls.secure_renegotiation"] is False and endpoint["tls.extended_master_secret"] is False
     assert endpoint["tls.versions"] == ["TLSv1.2"]
     assert "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" in endpoint["tls.cipher_suites"]
     assert by_type(records, "tls_certificate")

@@ -24,6 +24,7 @@ from xposture.scanners.comms.endpoints import Endpoint, close_quietly, open_conn
 from xposture.scanners.comms.tls_wire import SSL3, TLS10, TLS11, TLS12, TLS13, VERSION_NAMES
 
 LEGACY_VERSIONS = (SSL3, TLS10, TLS11, TLS12)
+EXT_EXTENDED_MASTER_SECRET, EXT_RENEGOTIATION_INFO = 23, 0xFF01
 _NO_CERT_KX = ("_anon", "PSK", "SRP", "NULL_WITH")
 
 
@@ -48,6 +49,8 @@ class TlsPosture:
     cert_error: str = ""
     handshakes: int = 0
     closed_without_alert: int = 0
+    legacy_extensions: list[int] | None = None
+    """Extensions of the ServerHello at the highest TLS 1.2-or-older version (renegotiation_info, EMS)."""
     compat_hello: bool = False
     """Only a short ClientHello was answered (hello-size intolerance); suites were enumerated from a short list."""
 
@@ -57,6 +60,7 @@ class TlsPosture:
         classes = tls_suites.endpoint_classes(legacy, self.tls13_suites)
         weak = sorted({tls_suites.suite(c).name for c in legacy if tls_suites.suite(c).classes})
         leaf = self.certificates[0] if self.certificates else {}
+        ext = self.legacy_extensions
         fields: dict[str, FieldValue] = {
             "tls.versions": names,
             "tls.max_version": names[-1] if names else None,
@@ -75,6 +79,9 @@ class TlsPosture:
             and all(tls_suites.suite(c).forward_secrecy for c in legacy),
             "tls.handshakes": self.handshakes,
             "tls.compat_hello_needed": self.compat_hello,
+            # RFC 5746 / RFC 7627, judged where TLS 1.2 or older is spoken (TLS 1.3 has both built in)
+            "tls.secure_renegotiation": None if ext is None else EXT_RENEGOTIATION_INFO in ext,
+            "tls.extended_master_secret": None if ext is None else EXT_EXTENDED_MASTER_SECRET in ext,
             "tls.cert_sha256": leaf.get("cert.sha256"),
             "tls.cert_days_to_expiry": leaf.get("cert.days_to_expiry"),
             "tls.cert_trusted": leaf.get("cert.chain_trusted"),
@@ -144,9 +151,11 @@ class TlsProber:
             out = await self.handshake(
                 tls_wire.client_hello(version, offer, self.sni), what=f"{VERSION_NAMES[version]} {what}"
             )
-            if out.version == version and out.suite is not None:
+            if out.version == version and out.suite is not None and out.server_hello is not None:
                 self.posture.versions.append(version)
                 self.posture.legacy_suites[version] = [out.suite]
+                if version != SSL3:  # SSLv3 hellos carry no extensions, so its answer proves nothing
+                    self.posture.legacy_extensions = out.server_hello.extensions
 
     async def run(self) -> TlsPosture:
         legacy = tls_suites.legacy_suites()

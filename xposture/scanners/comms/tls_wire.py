@@ -154,6 +154,7 @@ class ServerHello:
     retry_request: bool = False
     key_share_group: int | None = None
     key_share: bytes = b""
+    extensions: list[int] = field(default_factory=list)
 
 
 def parse_server_hello(body: bytes) -> ServerHello:
@@ -169,6 +170,7 @@ def parse_server_hello(body: bytes) -> ServerHello:
         ext = Cursor(cur.vec(2), "ServerHello extensions")
         while ext.left:
             kind, data = ext.u16(), ext.vec(2)
+            hello.extensions.append(kind)
             if kind == 43 and len(data) == 2:
                 hello.version = int.from_bytes(data, "big")
             elif kind == 51 and len(data) >= 2:
