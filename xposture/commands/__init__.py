@@ -8,4 +8,5 @@ MODULES = (
     "xposture.commands.scan",
     "xposture.commands.history",
     "xposture.commands.tui",
+    "xposture.commands.attest",
 )
