@@ -81,8 +81,9 @@ def test_self_signed_rsa1024_sha1_certificate(certdir: Path) -> None:
 def test_hostname_mismatch_is_reported(certdir: Path) -> None:
     cert = make_cert(certdir, "othername", hostnames=("historian.example",))
     with openssl_server(cert) as port:
-        _, certs, _ = scan(port, cert, server_name="scada.example")
+        endpoint, certs, _ = scan(port, cert, server_name="scada.example")
     assert certs[0]["cert.hostname"] == "scada.example"
+    assert endpoint["tls.server_name"] == "scada.example"
     assert certs[0]["cert.hostname_match"] is False
 
 

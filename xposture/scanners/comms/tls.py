@@ -82,6 +82,8 @@ class TlsScanner:
                     # keep what was learnt even when a later step fails or time runs out
                     result.records.append(self._endpoint_record(endpoint, source, prober.posture.endpoint_fields()))
             result.records[0].update(_clean(posture.endpoint_fields()))
+            if prober.sni:
+                result.records[0]["tls.server_name"] = prober.sni
             for facts in posture.certificates:
                 key = f"tcp/{endpoint.port}/cert/{facts['cert.position']}"
                 fields: dict[str, FieldValue] = {"cert.endpoint": endpoint.label, "cert.source": "handshake", **facts}
@@ -94,8 +96,6 @@ class TlsScanner:
 
     def _endpoint_record(self, endpoint: Endpoint, source: SourceConfig, fields: dict[str, FieldValue]) -> Record:
         base: dict[str, FieldValue] = {"tls.host": endpoint.host, "tls.port": endpoint.port}
-        if endpoint.is_name:
-            base["tls.server_name"] = endpoint.host
         base.update(fields)
         return endpoint_record("tls_endpoint", endpoint, source, self.name, base)
 
