@@ -205,3 +205,14 @@ def test_slow_endpoint_is_cut_off_at_its_budget_and_keeps_what_it_found(tmp_path
     assert entry.status == "timeout" and "2.5 s" in entry.detail
     endpoint = by_type(records, "tls_endpoint")[0]  # versions found before the budget ran out are kept
     assert endpoint["tls.versions"] == ["TLSv1.2"]
+
+
+def test_host_name_endpoint_resolves_to_loopback_and_sends_sni(certdir: Path) -> None:
+    cert = make_cert(certdir, "named", hostnames=("localhost",))
+    with openssl_server(cert) as port:
+        records, _ = run(TlsScanner(), {"endpoints": [f"localhost:{port}"], "trust_store": [str(cert.ca)]})
+    endpoint = by_type(records, "tls_endpoint")[0]
+    assert endpoint["asset.name"] == "localhost" and endpoint["asset.ip"] in ("127.0.0.1", "::1")
+    assert endpoint["tls.server_name"] == "localhost"
+    leaf = by_type(records, "tls_certificate")[0]
+    assert leaf["cert.hostname"] == "localhost" and leaf["cert.hostname_match"] is True

@@ -104,10 +104,10 @@ def parse_endpoint(text: str, default_port: int | None) -> tuple[str, int]:
     return host, int(port_text)
 
 
-async def resolve(host: str) -> str:
-    """An IP address for ``host``: literals as they are, names through the system resolver (first answer)."""
+async def resolve(host: str) -> list[str]:
+    """IP addresses for ``host``: a literal as it is, a name through the system resolver (every answer, in order)."""
     try:
-        return str(ipaddress.ip_address(host))
+        return [str(ipaddress.ip_address(host))]
     except ValueError:
         pass
     loop = asyncio.get_running_loop()
@@ -115,9 +115,24 @@ async def resolve(host: str) -> str:
         infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise ScannerError(f"cannot resolve host name: {exc}", target=host) from exc
-    if not infos:
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
         raise ScannerError("host name resolves to nothing", target=host)
-    return str(infos[0][4][0])
+    return addresses
+
+
+def in_scope(addresses: list[str], ctx: ScanContext, scanner: str) -> str:
+    """The first address the safety policy allows; if none is, the policy's refusal for the first."""
+    refusal: ScannerError | None = None
+    for address in addresses:
+        try:
+            ctx.safety.check_target(address, scanner=scanner)
+        except ScannerError as exc:
+            refusal = refusal or exc
+            continue
+        return address
+    assert refusal is not None
+    raise refusal
 
 
 def host_fields(endpoint: Endpoint, site: str) -> dict[str, FieldValue]:
@@ -250,8 +265,7 @@ async def run_endpoints(
             ctx.report(scanner, text, "skipped", "scan cancelled or out of time", site=source.site)
             return
         try:
-            address = await resolve(host)
-            ctx.safety.check_target(address, scanner=scanner)
+            address = in_scope(await resolve(host), ctx, scanner)
         except ScannerError as exc:
             ctx.report(scanner, text, "skipped", exc.message, site=source.site)
             return
