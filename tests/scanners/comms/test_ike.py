@@ -96,3 +96,12 @@ def test_passive_capture_of_strong_responder() -> None:
 def test_live_endpoints_refused_in_passive_mode() -> None:
     records, ctx = run(IkeScanner(), {"endpoints": ["127.0.0.1:500"]}, loopback_ctx(allow_active=False))
     assert records == [] and ctx.coverage[0].status == "skipped" and ctx.audit_log == []
+
+
+def test_unreadable_capture_is_reported_and_the_rest_goes_on(tmp_path: Path) -> None:
+    data = Path(__file__).resolve().parents[2] / "data" / "comms"
+    bad = tmp_path / "garbage.pcap"
+    bad.write_bytes(b"\x00" * 100)
+    records, ctx = run(IkeScanner(), {"captures": [str(bad), str(data / "ike_strongswan_strong.pcap")]})
+    assert len(records) == 1
+    assert [c.status for c in ctx.coverage] == ["failed", "ok"]

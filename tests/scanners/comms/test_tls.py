@@ -216,3 +216,12 @@ def test_host_name_endpoint_resolves_to_loopback_and_sends_sni(certdir: Path) ->
     assert endpoint["tls.server_name"] == "localhost"
     leaf = by_type(records, "tls_certificate")[0]
     assert leaf["cert.hostname"] == "localhost" and leaf["cert.hostname_match"] is True
+
+
+def test_unreadable_certificate_file_is_reported_and_the_rest_goes_on(certdir: Path, tmp_path: Path) -> None:
+    good = make_cert(certdir, "goodfile")
+    bad = tmp_path / "not-a-cert.pem"
+    bad.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+    records, ctx = run(TlsScanner(), {"certificates": [str(bad), str(tmp_path / "missing.pem"), str(good.cert)]})
+    assert len(records) == 1
+    assert [c.status for c in ctx.coverage] == ["failed", "failed", "ok"]

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from xposture.errors import ScannerError
+from xposture.errors import InputError, ScannerError
 from xposture.model import FieldValue, Layer, Record, make_record
 from xposture.scanners.base import OptionType, ScanContext, SourceConfig
 from xposture.scanners.comms import ike_wire as wire
@@ -244,7 +244,11 @@ class IkeScanner:
 
         records: list[Record] = []
         for path in source.path_list("captures"):
-            found = responders(path)
+            try:
+                found = responders(path)
+            except InputError as exc:  # one unreadable capture must not hide the others
+                ctx.report(self.name, str(path), "failed", exc.message, site=source.site)
+                continue
             for (address, port), posture in sorted(found.items()):
                 fields: dict[str, FieldValue] = {"vpn.host": address, "vpn.port": port, "vpn.evidence": "capture"}
                 fields.update(posture.fields())

@@ -110,7 +110,11 @@ class TlsScanner:
             if not isinstance(path_text, str):
                 raise InputError("each certificates entry needs a path", file=source.file, line=source.line)
             path = Path(path_text) if Path(path_text).is_absolute() else source.base_dir / path_text
-            chain = load_certificate_file(path)
+            try:
+                chain = load_certificate_file(path)
+            except InputError as exc:  # one unreadable file must not hide the others or the live endpoints
+                ctx.report(self.name, str(path), "failed", exc.message, site=source.site)
+                continue
             host, port = parse_endpoint(endpoint_text, 443) if isinstance(endpoint_text, str) else ("", 0)
             facts_list = certificate_facts(
                 chain, hostname=host or None, store=store, now=now, expiry_warning_days=warning_days
