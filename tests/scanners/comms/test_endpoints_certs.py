@@ -35,7 +35,7 @@ def test_parse_endpoint_rejects(text: str) -> None:
 @given(st.text(max_size=60))
 def test_parse_endpoint_raises_only_value_error(text: str) -> None:
     with contextlib.suppress(ValueError):
-        host, port = parse_endpoint(text, 443)
+        _host, port = parse_endpoint(text, 443)
         assert 0 < port < 65536
 
 
