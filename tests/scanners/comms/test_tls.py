@@ -225,3 +225,53 @@ def test_unreadable_certificate_file_is_reported_and_the_rest_goes_on(certdir: P
     records, ctx = run(TlsScanner(), {"certificates": [str(bad), str(tmp_path / "missing.pem"), str(good.cert)]})
     assert len(records) == 1
     assert [c.status for c in ctx.coverage] == ["failed", "failed", "ok"]
+
+
+def _sslv2_server_hello() -> bytes:
+    from tests.scanners.comms.captures import server_streams
+
+    stream = server_streams("sslv2.pcap", 443)[0]
+    length = ((stream[0] & 0x7F) << 8) | stream[1]
+    return stream[: 2 + length]  # the recorded SERVER-HELLO record
+
+
+def test_sslv2_only_server_from_a_real_capture() -> None:
+    from tests.peers.replay import replay_server
+
+    hello = _sslv2_server_hello()
+    with replay_server(lambda request: hello if request[0] & 0x80 else None) as port:
+        records, ctx = run(TlsScanner(), {"endpoints": [f"127.0.0.1:{port}"], "timeout_s": 2})
+    endpoint = by_type(records, "tls_endpoint")[0]
+    assert endpoint["tls.sslv2"] is True and endpoint["tls.versions"] == ["SSLv2"]
+    assert endpoint["tls.obsolete_versions"] == ["SSLv2"]
+    assert "SSL_CK_RC4_128_WITH_MD5" in endpoint["tls.sslv2_ciphers"]
+    (leaf,) = by_type(records, "tls_certificate")  # the certificate came inside the SERVER-HELLO
+    assert leaf["cert.expired"] is True
+    assert ctx.coverage[0].status == "ok"
+    assert ctx.audit_log[0]["sent"].startswith("SSLv2 CLIENT-HELLO")
+    from xposture.rules import PACKS_DIR, RuleSet
+
+    names = {m.rule.name for m in RuleSet.load([PACKS_DIR / "comms"]).evaluate(records)}
+    assert {"comms.tls_sslv2_enabled", "comms.cert_expired"} <= names
+
+
+def test_sslv2_parser_on_fuzzed_input() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from xposture.errors import ScannerError
+    from xposture.scanners.comms import tls_wire
+
+    real = _sslv2_server_hello()[2:]
+
+    @given(st.binary(max_size=200))
+    @settings(max_examples=300, deadline=None)
+    def check(noise: bytes) -> None:
+        mutated = bytes(a ^ b for a, b in zip(real, noise, strict=False)) + real[len(noise) :]
+        try:
+            tls_wire.parse_sslv2_server_hello(mutated)
+            tls_wire.parse_sslv2_server_hello(noise)
+        except ScannerError:
+            pass
+
+    check()

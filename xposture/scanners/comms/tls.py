@@ -78,7 +78,7 @@ class TlsScanner:
             try:
                 posture = await prober.run()
             finally:
-                if prober.posture.versions and not result.records:
+                if prober.posture.accepted_any and not result.records:
                     # keep what was learnt even when a later step fails or time runs out
                     result.records.append(self._endpoint_record(endpoint, source, prober.posture.endpoint_fields()))
             result.records[0].update(_clean(posture.endpoint_fields()))

@@ -49,13 +49,23 @@ class TlsPosture:
     cert_error: str = ""
     handshakes: int = 0
     closed_without_alert: int = 0
+    sslv2_ciphers: list[int] | None = None
+    """SSL 2.0 cipher kinds the server offered (None: SSLv2 refused)."""
+    sslv2_certificate: bytes = b""
     legacy_extensions: list[int] | None = None
     """Extensions of the ServerHello at the highest TLS 1.2-or-older version (renegotiation_info, EMS)."""
     compat_hello: bool = False
     """Only a short ClientHello was answered (hello-size intolerance); suites were enumerated from a short list."""
 
+    @property
+    def accepted_any(self) -> bool:
+        """Some protocol version, SSL 2.0 included, was accepted."""
+        return bool(self.versions) or self.sslv2_ciphers is not None
+
     def endpoint_fields(self) -> dict[str, FieldValue]:
-        names = [VERSION_NAMES[v] for v in sorted(self.versions)]
+        names = (["SSLv2"] if self.sslv2_ciphers is not None else []) + [
+            VERSION_NAMES[v] for v in sorted(self.versions)
+        ]
         legacy = sorted({code for codes in self.legacy_suites.values() for code in codes})
         classes = tls_suites.endpoint_classes(legacy, self.tls13_suites)
         weak = sorted({tls_suites.suite(c).name for c in legacy if tls_suites.suite(c).classes})
@@ -65,7 +75,9 @@ class TlsPosture:
             "tls.versions": names,
             "tls.max_version": names[-1] if names else None,
             "tls.min_version": names[0] if names else None,
-            "tls.obsolete_versions": [n for n in names if n in ("SSLv3", "TLSv1.0", "TLSv1.1")],
+            "tls.obsolete_versions": [n for n in names if n in ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1")],
+            "tls.sslv2": self.sslv2_ciphers is not None,
+            "tls.sslv2_ciphers": [tls_wire.SSL2_CIPHERS.get(c, f"0x{c:06x}") for c in self.sslv2_ciphers or []],
             "tls.sslv3": SSL3 in self.versions,
             "tls.tls1_0": TLS10 in self.versions,
             "tls.tls1_1": TLS11 in self.versions,
@@ -157,9 +169,36 @@ class TlsProber:
                 if version != SSL3:  # SSLv3 hellos carry no extensions, so its answer proves nothing
                     self.posture.legacy_extensions = out.server_hello.extensions
 
+    async def _sslv2(self) -> None:
+        """One SSL 2.0 CLIENT-HELLO; any answer but a SERVER-HELLO (TLS alert, close, reset) means refused."""
+        timeout = self.settings.timeout_s
+        reader, writer = await open_connection(self.endpoint, timeout)
+        self.posture.handshakes += 1
+        hello = tls_wire.sslv2_client_hello()
+        self.ctx.audit(self.scanner, self.endpoint.label, "tls", f"SSLv2 CLIENT-HELLO ({len(hello)} bytes)")
+        try:
+            writer.write(hello)
+            await writer.drain()
+            header = await asyncio.wait_for(reader.readexactly(2), timeout)
+            length = tls_wire.sslv2_record_length(header)
+            if length is None or length > self.settings.max_handshake_bytes:
+                return
+            body = await read_exactly(reader, length, timeout, "SSLv2 SERVER-HELLO")
+            if body[:1] == bytes([tls_wire.SSL2_SERVER_HELLO]):
+                hello_v2 = tls_wire.parse_sslv2_server_hello(body)
+                self.posture.sslv2_ciphers = hello_v2.ciphers
+                self.posture.sslv2_certificate = hello_v2.certificate
+        except TimeoutError as exc:  # every TLS stack answers this hello somehow (alert, close): a stall
+            raise ScannerError(f"no TLS answer within {timeout:g} s") from exc
+        except (asyncio.IncompleteReadError, ConnectionError, ScannerError):
+            return  # refused, or not SSLv2: the TLS probes that follow judge the endpoint
+        finally:
+            await close_quietly(writer)
+
     async def run(self) -> TlsPosture:
         legacy = tls_suites.legacy_suites()
         posture = self.posture
+        await self._sslv2()
         await self._versions(legacy, "all suites")
         out = await self.handshake(
             tls_wire.client_hello(TLS13, tls_suites.TLS13_SUITES, self.sni, tls_wire.KeyShares.probe_only()),
@@ -168,12 +207,12 @@ class TlsProber:
         if out.version == TLS13 and out.suite is not None:
             posture.versions.append(TLS13)
             posture.tls13_suites = [out.suite]
-        if not posture.versions and posture.closed_without_alert:
+        if not posture.versions and posture.closed_without_alert and posture.sslv2_ciphers is None:
             # some embedded stacks drop long hellos without an alert: ask again, briefly
             legacy = tls_suites.COMPAT_SUITES
             await self._versions(legacy, "short compatibility hello")
             posture.compat_hello = bool(posture.versions)
-        if not posture.versions:
+        if not posture.accepted_any:
             how = "closed the connection" if posture.closed_without_alert else "refused every ClientHello"
             raise ScannerError(f"no TLS version accepted: server {how}")
         if self.settings.enumerate_suites:
@@ -214,10 +253,13 @@ class TlsProber:
             if out.server_hello is not None and out.server_hello.retry_request:
                 posture.cert_error = "server asked for another key share group (HelloRetryRequest); chain not read"
                 return
-        if out is None or not out.certificates:
+        certificates = out.certificates if out is not None else []
+        if not certificates and posture.sslv2_certificate:
+            certificates = [posture.sslv2_certificate]  # an SSLv2-only server: its one certificate
+        if not certificates:
             posture.cert_error = posture.cert_error or "server sent no certificate"
             return
-        chain, error = parse_der_chain(out.certificates)
+        chain, error = parse_der_chain(certificates)
         posture.cert_error = error
         hostname = self.sni or self.endpoint.address
         posture.certificates = certificate_facts(

@@ -364,3 +364,56 @@ def parse_record_header(header: bytes) -> int:
     if length > MAX_RECORD:
         raise ScannerError(f"TLS record of {length} bytes exceeds the protocol maximum")
     return length
+
+
+# SSL 2.0 (draft-hickman-netscape-ssl-00): every cipher kind it has is broken; DROWN (CVE-2016-0800) uses
+# an SSLv2-enabled server to decrypt TLS sessions that share its RSA key.
+SSL2_CIPHERS = {
+    0x010080: "SSL_CK_RC4_128_WITH_MD5",
+    0x020080: "SSL_CK_RC4_128_EXPORT40_WITH_MD5",
+    0x030080: "SSL_CK_RC2_128_CBC_WITH_MD5",
+    0x040080: "SSL_CK_RC2_128_CBC_EXPORT40_WITH_MD5",
+    0x050080: "SSL_CK_IDEA_128_CBC_WITH_MD5",
+    0x060040: "SSL_CK_DES_64_CBC_WITH_MD5",
+    0x0700C0: "SSL_CK_DES_192_EDE3_CBC_WITH_MD5",
+}
+SSL2_CLIENT_HELLO, SSL2_SERVER_HELLO = 1, 4
+
+
+def sslv2_client_hello() -> bytes:
+    """An SSL 2.0 CLIENT-HELLO offering every SSLv2 cipher kind (2-byte record header, no padding)."""
+    specs = b"".join(code.to_bytes(3, "big") for code in SSL2_CIPHERS)
+    challenge = os.urandom(16)
+    body = struct.pack("!BHHHH", SSL2_CLIENT_HELLO, 0x0002, len(specs), 0, len(challenge)) + specs + challenge
+    return struct.pack("!H", 0x8000 | len(body)) + body
+
+
+@dataclass(slots=True)
+class Ssl2ServerHello:
+    ciphers: list[int]
+    certificate: bytes
+
+
+def sslv2_record_length(header: bytes) -> int | None:
+    """Body length of an SSLv2 record with a 2-byte header, or None when the bytes are not one."""
+    if len(header) != 2 or not header[0] & 0x80:
+        return None
+    return ((header[0] & 0x7F) << 8) | header[1]
+
+
+def parse_sslv2_server_hello(body: bytes) -> Ssl2ServerHello:
+    """Cipher kinds and certificate of an SSL 2.0 SERVER-HELLO body."""
+    cur = Cursor(body, "SSLv2 SERVER-HELLO")
+    if cur.u8() != SSL2_SERVER_HELLO:
+        raise ScannerError("expected an SSLv2 SERVER-HELLO")
+    cur.u8()  # session id hit
+    cur.u8()  # certificate type
+    cur.u16()  # version
+    cert_len, specs_len, conn_len = cur.u16(), cur.u16(), cur.u16()
+    certificate = cur.take(cert_len)
+    specs = cur.take(specs_len)
+    cur.take(conn_len)
+    if specs_len % 3:
+        raise ScannerError("SSLv2 cipher specs not a multiple of 3 bytes")
+    ciphers = [int.from_bytes(specs[i : i + 3], "big") for i in range(0, specs_len, 3)]
+    return Ssl2ServerHello(ciphers, certificate)
