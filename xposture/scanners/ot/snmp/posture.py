@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from xposture.scanners.ot.snmp.engineid import EngineId
 
@@ -65,3 +69,30 @@ class AgentPosture:
     write_test: bool = False
     errors: list[str] = field(default_factory=list)
     requests: int = 0
+
+
+def community_label(community: str, salt: bytes) -> tuple[str, bool]:
+    """``(label, is_default)``: factory defaults by name (public knowledge), anything else as a salted hash.
+
+    The label keys findings across scans, so the salt is kept per installation
+    (``load_salt``); it is never a way back to the community itself.
+    """
+    if community in DEFAULT_COMMUNITIES:
+        return community, True
+    digest = hmac.new(salt, community.encode("utf-8", errors="surrogateescape"), hashlib.sha256).hexdigest()
+    return f"configured:{digest[:12]}", False
+
+
+def load_salt(data_dir: Path) -> bytes:
+    """This installation's salt for community labels, created on first use (random if the folder is read-only)."""
+    path = data_dir / "snmp-label-salt"
+    try:
+        if path.exists():
+            return path.read_bytes()[:64] or secrets.token_bytes(16)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        salt = secrets.token_bytes(16)
+        path.write_bytes(salt)
+        path.chmod(0o600)
+        return salt
+    except OSError:
+        return secrets.token_bytes(16)
