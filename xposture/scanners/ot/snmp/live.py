@@ -57,6 +57,9 @@ class LiveScan:
         self.salt = load_salt(ctx.data_dir) if (opts.communities or opts.community_test) else b""
         self.discoveries: dict[tuple[str, int], Discovery] = {}
 
+    def _label(self, name: str) -> tuple[str, bool]:
+        return community_label(name, self.salt, self.opts.default_communities)
+
     def _audit(self, target: str, sent: str) -> None:
         self.ctx.audit(SCANNER, target, "snmp", sent)
 
@@ -160,7 +163,7 @@ class LiveScan:
             return None
         posture.versions.append(sweep_version)
         for name, reply in accepted:
-            label, default = community_label(name, self.salt)
+            label, default = self._label(name)
             posture.communities.append(CommunityResult(label, default, [sweep_version]))
             walk.update(reply.values)
         best_name = next((c for c, _ in accepted if c in self.opts.communities), accepted[0][0])
@@ -168,11 +171,11 @@ class LiveScan:
             reply = await self.client.get(host, port, community(best_name, "v1"), PROBE_OIDS, label="v1 check")
             if reply.ok and reply.values:
                 posture.versions.append("v1")
-                best_label = community_label(best_name, self.salt)[0]
+                best_label = self._label(best_name)[0]
                 for result in posture.communities:
                     if result.label == best_label:
                         result.versions.append("v1")
-        best = community_label(best_name, self.salt)[0]
+        best = self._label(best_name)[0]
         return Credential(community(best_name, sweep_version), sweep_version, f"community {best}")
 
     async def _try_v3_users(self, host: str, port: int, posture: AgentPosture, walk: Walk) -> Credential | None:
@@ -285,7 +288,7 @@ class LiveScan:
         if raw is None:
             posture.errors.append("write test skipped: sysLocation could not be read")
             return
-        names = {community_label(c, self.salt)[0]: c for c in [*self.opts.communities, *self.opts.default_communities]}
+        names = {self._label(c)[0]: c for c in [*self.opts.communities, *self.opts.default_communities]}
         for result in posture.communities:
             name = names.get(result.label)
             if name is None:

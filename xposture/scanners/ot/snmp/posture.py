@@ -71,13 +71,13 @@ class AgentPosture:
     requests: int = 0
 
 
-def community_label(community: str, salt: bytes) -> tuple[str, bool]:
+def community_label(community: str, salt: bytes, defaults: tuple[str, ...] = DEFAULT_COMMUNITIES) -> tuple[str, bool]:
     """``(label, is_default)``: factory defaults by name (public knowledge), anything else as a salted hash.
 
     The label keys findings across scans, so the salt is kept per installation
     (``load_salt``); it is never a way back to the community itself.
     """
-    if community in DEFAULT_COMMUNITIES:
+    if community in defaults or community in DEFAULT_COMMUNITIES:
         return community, True
     digest = hmac.new(salt, community.encode("utf-8", errors="surrogateescape"), hashlib.sha256).hexdigest()
     return f"configured:{digest[:12]}", False
