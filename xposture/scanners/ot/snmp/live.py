@@ -129,8 +129,9 @@ class LiveScan:
         self._zone_fields(records[0], host.host)
         if credential is None:
             status, detail = "partial", "v3 engine discovered; no credential accepted, MIB not read"
-        elif posture.errors:
-            status, detail = "partial", "; ".join(posture.errors[:3])
+        elif records[0].get("snmp.errors"):
+            errors = records[0]["snmp.errors"]
+            status, detail = "partial", "; ".join(str(e) for e in (errors if isinstance(errors, list) else [errors])[:3])
         else:
             status, detail = "ok", f"read with {credential.version} {credential.label}"
         self.ctx.report(SCANNER, target, status, detail, records=len(records), site=self.site)
