@@ -23,6 +23,13 @@ from xposture.scanners.ot.probe.transport import TcpSession, udp_exchange
 
 PROTOCOLS = ("modbus", "enip", "s7", "bacnet")
 DEFAULT_PORTS = {"modbus": modbus.PORT, "enip": enip.PORT, "s7": s7.PORT, "bacnet": bacnet.PORT}
+IDENTITY_SOURCES = {
+    "modbus": "modbus_device_identification",
+    "enip": "enip_list_identity",
+    "s7": "s7_szl",
+    "bacnet": "bacnet_device_object",
+}
+"""Names shared with the pcap scanner's ``ot.identity_sources`` vocabulary."""
 
 
 class _Sent:
@@ -166,6 +173,9 @@ class OtProbeScanner:
             "probe.answered": "probe.error" not in found,
             **found,
         }
+        if fields["probe.answered"]:
+            fields["ot.identity_sources"] = [IDENTITY_SOURCES[protocol]]
+            fields["ot.identity_known"] = bool(found.get("identity.model") or found.get("identity.firmware"))
         if isinstance(fields.get("identity.serial"), str):
             fields["asset.serial"] = fields["identity.serial"]
         return make_record(
@@ -197,7 +207,7 @@ async def _modbus(session: TcpSession, unit_id: int, sent: _Sent) -> dict[str, F
         "identity.product_code": objects.get("product_code"),
         "identity.firmware": objects.get("revision"),
         "identity.model": objects.get("model") or objects.get("product_name"),
-        "identity.product": objects.get("product_name"),
+        "identity.product_name": objects.get("product_name"),
         "identity.name": objects.get("application"),
     }
 

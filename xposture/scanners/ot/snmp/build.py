@@ -244,11 +244,14 @@ def _identity(
     fields["asset.serial"] = fields["identity.serial"]
     fields["identity.hardware"] = entity("hardware.hardware_rev") or mib_value("hardware") or parsed.hardware or None
     fields["identity.product_code"] = parsed.product_code or None
-    fields["identity.product"] = parsed.product or mib_value("product") or None
+    fields["identity.product_name"] = parsed.product or mib_value("product") or None
     fields["identity.os"] = parsed.os or None
     fields["identity.os_version"] = parsed.os_version or None
     fields["identity.source_pattern"] = parsed.pattern or None
     fields["identity.name"] = system.get("system.name") or None
+    fields["identity.description"] = descr or None
+    fields["ot.identity_sources"] = ["snmp_system"] if (vendor or firmware) else None
+    fields["ot.identity_known"] = bool(fields["identity.model"] or firmware)
     return fields
 
 
