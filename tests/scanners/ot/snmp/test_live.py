@@ -9,8 +9,10 @@ import pytest
 from tests.peers.snmpd import AUTH_KEY, PRIV_KEY, READ_COMMUNITY, WRITE_COMMUNITY, Snmpd, snmpd_agent  # noqa: F401
 from tests.peers.snmpsim import SnmpSim, snmpsim_agent  # noqa: F401
 from tests.scanners.ot.snmp.helpers import by_type, loopback_context, scan
+from xposture.rules.engine import RuleSet
 
 pytestmark = pytest.mark.peer
+PACKS = Path(__file__).resolve().parents[4] / "xposture" / "rules" / "packs"
 
 
 def test_configured_community_reads_identity_entity_and_interfaces(snmpsim_agent: SnmpSim, tmp_path: Path) -> None:  # noqa: F811
@@ -52,6 +54,8 @@ def test_default_community_test_is_opt_in(snmpsim_agent: SnmpSim, tmp_path: Path
     agent = by_type(records, "snmp_agent")[0]
     assert agent["snmp.default_community_accepted"] is True
     assert agent["identity.model"] == "AP8641"
+    fired = {m.rule.name for m in RuleSet.load([PACKS / "snmp"]).evaluate(records)}
+    assert "snmp.default_community" in fired
 
 
 def test_v3_users_security_levels_and_write_test(snmpd_agent: Snmpd, tmp_path: Path) -> None:  # noqa: F811
@@ -93,6 +97,16 @@ def test_v3_users_security_levels_and_write_test(snmpd_agent: Snmpd, tmp_path: P
     assert len(sets) == 2 and all("1.3.6.1.2.1.1.6.0" in a["sent"] for a in sets)
     for secret in env.values():
         assert not any(secret in str(v) for r in records for v in r.values())
+    fired = {m.rule.name for m in RuleSet.load([PACKS / "snmp"]).evaluate(records)}
+    assert {
+        "snmp.v1_enabled",
+        "snmp.v2c_enabled",
+        "snmp.writable_community",
+        "snmp.v3_no_authentication",
+        "snmp.v3_md5_authentication",
+        "snmp.v3_des_privacy",
+    } <= fired
+    assert "snmp.default_community" not in fired
 
 
 def test_v1_only_agent_is_walked_with_getnext(snmpd_agent: Snmpd, tmp_path: Path) -> None:  # noqa: F811

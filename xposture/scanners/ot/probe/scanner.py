@@ -176,6 +176,7 @@ class OtProbeScanner:
         if fields["probe.answered"]:
             fields["ot.identity_sources"] = [IDENTITY_SOURCES[protocol]]
             fields["ot.identity_known"] = bool(found.get("identity.model") or found.get("identity.firmware"))
+            fields["identity.firmware_known"] = bool(found.get("identity.firmware"))
         if isinstance(fields.get("identity.serial"), str):
             fields["asset.serial"] = fields["identity.serial"]
         return make_record(

@@ -252,6 +252,7 @@ def _identity(
     fields["identity.description"] = descr or None
     fields["ot.identity_sources"] = ["snmp_system"] if (vendor or firmware) else None
     fields["ot.identity_known"] = bool(fields["identity.model"] or firmware)
+    fields["identity.firmware_known"] = bool(firmware)
     return fields
 
 
