@@ -62,7 +62,9 @@ def start_modbus(unit_id: int = 1, timeout_s: float = 15.0) -> ModbusServer:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"pymodbus server exited: {process.stderr.read().decode(errors='replace') if process.stderr else ''}")
+            raise RuntimeError(
+                f"pymodbus server exited: {process.stderr.read().decode(errors='replace') if process.stderr else ''}"
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return ModbusServer(process, port, unit_id)

@@ -33,7 +33,9 @@ def szl_record(index: int, order: bytes, ausbg: int, ausbe: int) -> bytes:
 
 
 def szl_reply() -> bytes:
-    records = szl_record(1, ORDER, 0x0000, 0x0007) + szl_record(6, ORDER, 0x0000, 7) + szl_record(7, b"", 0x5602, 0x0803)
+    records = (
+        szl_record(1, ORDER, 0x0000, 0x0007) + szl_record(6, ORDER, 0x0000, 7) + szl_record(7, b"", 0x5602, 0x0803)
+    )
     body = struct.pack(">HHHH", 0x0011, 0, 28, 3) + records
     data = bytes([0xFF, 0x09]) + struct.pack(">H", len(body)) + body
     params = bytes([0x00, 0x01, 0x12, 0x08, 0x12, 0x84, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00])

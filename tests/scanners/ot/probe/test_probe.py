@@ -35,7 +35,9 @@ def probe(options: dict[str, Any], ctx: ScanContext) -> list[Record]:
 
 def test_disabled_unless_the_inventory_enables_it(modbus_server: ModbusServer, tmp_path: Path) -> None:  # noqa: F811
     ctx = context(tmp_path)
-    assert probe({"targets": ["127.0.0.1"], "protocols": ["modbus"], "ports": {"modbus": modbus_server.port}}, ctx) == []
+    assert (
+        probe({"targets": ["127.0.0.1"], "protocols": ["modbus"], "ports": {"modbus": modbus_server.port}}, ctx) == []
+    )
     assert ctx.coverage[0].status == "skipped" and "enabled" in ctx.coverage[0].detail
     assert ctx.audit_log == []
 
@@ -87,7 +89,12 @@ def test_s7_read_szl(s7_responder: Responder, tmp_path: Path) -> None:  # noqa: 
 
 def test_bacnet_device_object(bacnet_responder: UdpResponder, tmp_path: Path) -> None:  # noqa: F811
     ctx = context(tmp_path)
-    options = {"targets": ["127.0.0.1"], "protocols": ["bacnet"], "enabled": True, "ports": {"bacnet": bacnet_responder.port}}
+    options = {
+        "targets": ["127.0.0.1"],
+        "protocols": ["bacnet"],
+        "enabled": True,
+        "ports": {"bacnet": bacnet_responder.port},
+    }
     [record] = probe(options, ctx)
     assert (record["identity.vendor"], record["identity.model"], record["identity.firmware"]) == (
         "Example Controls",

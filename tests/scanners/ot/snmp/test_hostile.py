@@ -29,7 +29,7 @@ def hostile_recording() -> str:
         "1.3.6.1.2.1.2.2.1.6.1|4x|0011",  # a 2-byte MAC
         "1.3.6.1.2.1.47.1.1.1.1.5.1|2|3",
         "1.3.6.1.2.1.47.1.1.1.1.11.1|2|12345",  # serial as an integer
-        "1.3.6.1.2.1.47.1.1.1.1.13.1|4x|" + "\x1b[1mEDS\x1b[0m".encode().hex(),
+        "1.3.6.1.2.1.47.1.1.1.1.13.1|4x|" + b"\x1b[1mEDS\x1b[0m".hex(),
         "1.3.6.1.2.1.47.1.1.1.1.13.2|4x|" + ("B" * 4000).encode().hex(),
     ]
     return _sorted(lines)
@@ -75,7 +75,9 @@ def crafted_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SnmpSim]
 
 def _scan_community(sim: SnmpSim, community: str, tmp_path: Path) -> tuple[list[dict[str, object]], object]:
     ctx = loopback_context(tmp_path, {"C": community})
-    records = scan({"targets": [f"127.0.0.1:{sim.port}"], "communities": "env:C", "retries": 0, "versions": ["v2c"]}, ctx)
+    records = scan(
+        {"targets": [f"127.0.0.1:{sim.port}"], "communities": "env:C", "retries": 0, "versions": ["v2c"]}, ctx
+    )
     return records, ctx
 
 
@@ -122,7 +124,12 @@ def test_lldp_neighbours_become_comms_links(crafted_agent: SnmpSim, tmp_path: Pa
 
 def test_garbage_datagrams_time_out_cleanly(hostile_agent: Hostile, tmp_path: Path) -> None:  # noqa: F811
     ctx = loopback_context(tmp_path, {"C": "public"})
-    options = {"targets": [f"{hostile_agent.host}:{hostile_agent.port}"], "communities": "env:C", "timeout_s": 0.3, "retries": 0}
+    options = {
+        "targets": [f"{hostile_agent.host}:{hostile_agent.port}"],
+        "communities": "env:C",
+        "timeout_s": 0.3,
+        "retries": 0,
+    }
     assert scan(options, ctx) == []
     assert hostile_agent.received  # it was asked
     assert [c.status for c in ctx.coverage] == ["timeout"]

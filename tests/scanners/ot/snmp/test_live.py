@@ -46,7 +46,13 @@ def test_default_community_test_is_opt_in(snmpsim_agent: SnmpSim, tmp_path: Path
     records = scan({"targets": [target], "default_communities": defaults, "retries": 0, "timeout_s": 0.5}, ctx)
     assert not by_type(records, "snmp_community")
     ctx = loopback_context(tmp_path)
-    options = {"targets": [target], "default_communities": defaults, "credential_tests": True, "retries": 0, "timeout_s": 0.5}
+    options = {
+        "targets": [target],
+        "default_communities": defaults,
+        "credential_tests": True,
+        "retries": 0,
+        "timeout_s": 0.5,
+    }
     records = scan(options, ctx)
     communities = by_type(records, "snmp_community")
     assert [c["snmp.community.label"] for c in communities] == ["apc-8641"]
@@ -111,7 +117,12 @@ def test_v3_users_security_levels_and_write_test(snmpd_agent: Snmpd, tmp_path: P
 
 def test_v1_only_agent_is_walked_with_getnext(snmpd_agent: Snmpd, tmp_path: Path) -> None:  # noqa: F811
     ctx = loopback_context(tmp_path, {"RO": READ_COMMUNITY})
-    options = {"targets": [f"127.0.0.1:{snmpd_agent.port}"], "communities": "env:RO", "versions": ["v1"], "timeout_s": 0.5}
+    options = {
+        "targets": [f"127.0.0.1:{snmpd_agent.port}"],
+        "communities": "env:RO",
+        "versions": ["v1"],
+        "timeout_s": 0.5,
+    }
     records = scan(options, ctx)
     agent = by_type(records, "snmp_agent")[0]
     assert agent["snmp.versions"] == ["v1"]
@@ -140,7 +151,13 @@ def test_targets_outside_scope_and_silent_hosts_are_reported_not_clean(snmpsim_a
 
 def test_cidr_inside_scope_is_expanded(snmpsim_agent: SnmpSim, tmp_path: Path) -> None:  # noqa: F811
     ctx = loopback_context(tmp_path, {"C": "eaton-93e-80"})
-    options = {"targets": ["127.0.0.0/30"], "port": snmpsim_agent.port, "communities": "env:C", "timeout_s": 0.3, "retries": 0}
+    options = {
+        "targets": ["127.0.0.0/30"],
+        "port": snmpsim_agent.port,
+        "communities": "env:C",
+        "timeout_s": 0.3,
+        "retries": 0,
+    }
     records = scan(options, ctx)
     agents = by_type(records, "snmp_agent")
     assert [a["asset.ip"] for a in agents] == ["127.0.0.1"]
@@ -159,7 +176,10 @@ def test_management_zone_policy_marks_agents_reachable_from_outside(snmpsim_agen
     agent = by_type(scan(options, ctx), "snmp_agent")[0]
     assert agent["snmp.probe_source_zone"] == "cell-a"
     assert agent["snmp.outside_management_zone"] is False  # same zone as the agent
-    ctx.zones = [Zone("cell-a", "fab1", [ipaddress.ip_network("127.0.0.0/31")], 1), Zone("it", "fab1", [ipaddress.ip_network("127.0.0.0/8")], 4)]
+    ctx.zones = [
+        Zone("cell-a", "fab1", [ipaddress.ip_network("127.0.0.0/31")], 1),
+        Zone("it", "fab1", [ipaddress.ip_network("127.0.0.0/8")], 4),
+    ]
     options["targets"] = [f"127.0.0.1:{snmpsim_agent.port}"]
     agent = by_type(scan(options, ctx), "snmp_agent")[0]
     assert agent.get("snmp.probe_source_zone") == "cell-a"

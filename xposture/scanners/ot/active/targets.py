@@ -49,9 +49,7 @@ def split_host_port(text: str) -> tuple[str, int | None]:
     return text, None
 
 
-def expand_targets(
-    raw: Iterable[str], safety: SafetyPolicy, *, scanner: str
-) -> tuple[list[Target], list[Rejected]]:
+def expand_targets(raw: Iterable[str], safety: SafetyPolicy, *, scanner: str) -> tuple[list[Target], list[Rejected]]:
     """Expand addresses and in-scope CIDRs; return the hosts to probe and the targets refused."""
     hosts: list[Target] = []
     rejected: list[Rejected] = []

@@ -30,7 +30,9 @@ def request(invoke_id: int) -> bytes:
     """BVLC original-unicast + NPDU (reply expected) + confirmed ReadPropertyMultiple on Device,4194303."""
     object_id = struct.pack(">I", (DEVICE << 22) | WILDCARD)
     refs = b"".join(bytes([0x09, prop]) for prop in PROPERTIES)
-    apdu = bytes([0x00, 0x05, invoke_id & 0xFF, READ_PROPERTY_MULTIPLE]) + b"\x0c" + object_id + b"\x1e" + refs + b"\x1f"
+    apdu = (
+        bytes([0x00, 0x05, invoke_id & 0xFF, READ_PROPERTY_MULTIPLE]) + b"\x0c" + object_id + b"\x1e" + refs + b"\x1f"
+    )
     npdu = b"\x01\x04"
     return struct.pack(">BBH", 0x81, 0x0A, 4 + len(npdu) + len(apdu)) + npdu + apdu
 

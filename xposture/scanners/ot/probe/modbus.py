@@ -36,6 +36,8 @@ def reply_length(header: bytes) -> int:
     """Bytes still to read after the 7-byte MBAP header."""
     if len(header) < 7:
         raise ProbeReplyError("short MBAP header")
+    protocol: int
+    length: int
     _, protocol, length, _ = struct.unpack(">HHHB", header[:7])
     if protocol != 0 or not 2 <= length <= 260:
         raise ProbeReplyError(f"not a Modbus/TCP reply (protocol {protocol}, length {length})")

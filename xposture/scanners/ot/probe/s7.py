@@ -45,7 +45,7 @@ def reply_length(header: bytes) -> int:
     """Bytes still to read after the 4-byte TPKT header."""
     if len(header) < 4 or header[0] != 3:
         raise ProbeReplyError("not a TPKT packet")
-    length = struct.unpack(">H", header[2:4])[0]
+    length: int = struct.unpack(">H", header[2:4])[0]
     if not 7 <= length <= 4096:
         raise ProbeReplyError(f"bad TPKT length {length}")
     return length - 4

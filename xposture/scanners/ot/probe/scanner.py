@@ -69,12 +69,16 @@ class OtProbeScanner:
         targets = [str(t) for t in options.get("targets", [])]
         if not options.get("enabled", False):
             for target in targets:
-                ctx.report(self.name, target, "skipped", "active OT probes are off (set enabled: true)", site=source.site)
+                ctx.report(
+                    self.name, target, "skipped", "active OT probes are off (set enabled: true)", site=source.site
+                )
             return
         protocols = [str(p).lower() for p in options.get("protocols", ["modbus", "enip", "s7", "bacnet"])]
         unknown = [p for p in protocols if p not in PROTOCOLS]
         if unknown:
-            raise ScannerError(f"protocols: unknown {unknown} (use {', '.join(PROTOCOLS)})", scanner=self.name, target=source.label)
+            raise ScannerError(
+                f"protocols: unknown {unknown} (use {', '.join(PROTOCOLS)})", scanner=self.name, target=source.label
+            )
         ports = {**DEFAULT_PORTS, **{str(k): int(v) for k, v in dict(options.get("ports", {})).items()}}
         rate = min(float(options.get("rate", 10.0)), ctx.safety.max_rate_per_s)
         limiter = RateLimiter(rate, burst=1)
@@ -84,7 +88,9 @@ class OtProbeScanner:
             ctx.report(self.name, item.origin, "skipped", item.reason, site=source.site)
         gate = asyncio.Semaphore(max(1, int(options.get("concurrency", min(ctx.concurrency, 16)))))
         jobs = [
-            asyncio.ensure_future(self._device(gate, host, protocols, ports, options, limiter, timeout_s, ctx, source.site))
+            asyncio.ensure_future(
+                self._device(gate, host, protocols, ports, options, limiter, timeout_s, ctx, source.site)
+            )
             for host in hosts
         ]
         try:

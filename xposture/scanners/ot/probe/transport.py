@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 
 from xposture.scanners.ot.probe.errors import ProbeReplyError
@@ -37,10 +38,8 @@ class TcpSession:
 
     async def close(self) -> None:
         self.writer.close()
-        try:
+        with contextlib.suppress(OSError, TimeoutError):
             await asyncio.wait_for(self.writer.wait_closed(), 1.0)
-        except (OSError, TimeoutError):
-            pass
 
 
 class _Udp(asyncio.DatagramProtocol):

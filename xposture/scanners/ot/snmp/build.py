@@ -88,7 +88,9 @@ def agent_records(walk: Walk, origin: Origin, posture: AgentPosture | None = Non
         fields_if = {**base, **row}
         if isinstance(mac, str):
             fields_if["asset.mac"] = mac
-        yield _record("snmp_interface", origin, f"if/{index}", fields_if, oid=oid_text((*mib.IF_DESCR, int(str(index)))))
+        yield _record(
+            "snmp_interface", origin, f"if/{index}", fields_if, oid=oid_text((*mib.IF_DESCR, int(str(index))))
+        )
     yield from _lldp_links(walk, origin, base, problems)
 
 
@@ -399,7 +401,9 @@ def _addresses(walk: Walk) -> list[str]:
     return found[:256]
 
 
-def _agent_mac(walk: Walk, interfaces: list[dict[str, FieldValue]], ip: str, posture: AgentPosture | None) -> str | None:
+def _agent_mac(
+    walk: Walk, interfaces: list[dict[str, FieldValue]], ip: str, posture: AgentPosture | None
+) -> str | None:
     """The MAC that identifies the device: the engine id's, else the one on the interface carrying ``ip``."""
     if posture is not None and posture.engine is not None and posture.engine.mac:
         return posture.engine.mac
@@ -434,9 +438,13 @@ def _lldp_links(walk: Walk, origin: Origin, base: dict[str, FieldValue], problem
         fields["link.local_chassis_id"] = _lldp_id(local_chassis, 4)
         fields["link.local_system_name"] = _lldp_id(local_name, None)
         subtype = columns["chassis_id_subtype"].get(index)
-        fields["link.remote_chassis_id"] = _lldp_id(columns["chassis_id"].get(index), subtype.number() if subtype else None)
+        fields["link.remote_chassis_id"] = _lldp_id(
+            columns["chassis_id"].get(index), subtype.number() if subtype else None
+        )
         port_subtype = columns["port_id_subtype"].get(index)
-        fields["link.remote_port"] = _lldp_id(columns["port_id"].get(index), port_subtype.number() if port_subtype else None)
+        fields["link.remote_port"] = _lldp_id(
+            columns["port_id"].get(index), port_subtype.number() if port_subtype else None
+        )
         fields["link.remote_port_descr"] = _lldp_id(columns["port_descr"].get(index), None)
         fields["link.remote_system_name"] = _lldp_id(columns["sys_name"].get(index), None)
         fields["link.remote_system_descr"] = _lldp_id(columns["sys_descr"].get(index), None)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyasn1.error import PyAsn1Error
+from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
 from pysnmp.error import PySnmpError
 from pysnmp.hlapi.v3arch.asyncio import (
     CommunityData,
@@ -129,7 +129,9 @@ class SnmpClient:
         self.sent = 0
         self._transports: dict[tuple[str, int, float, int], Any] = {}
 
-    async def transport(self, host: str, port: int, *, timeout_s: float | None = None, retries: int | None = None) -> Any:
+    async def transport(
+        self, host: str, port: int, *, timeout_s: float | None = None, retries: int | None = None
+    ) -> Any:
         key = (host, port, timeout_s or self.timeout_s, self.retries if retries is None else retries)
         if key not in self._transports:
             address = ipaddress.ip_address(host)
@@ -147,7 +149,7 @@ class SnmpClient:
         self.audit(f"{host}:{port}", what)
         self.sent += 1
         try:
-            indication, status, index, var_binds = await call(target)
+            indication, status, _index, var_binds = await call(target)
         except (PySnmpError, PyAsn1Error, ValueError, TypeError, OSError) as exc:
             return Reply(error=f"{type(exc).__name__}: {exc}"[:300])
         if indication:
@@ -195,7 +197,15 @@ class SnmpClient:
         return await self._send(f"{label} SET {oid_text(oid)} (value read back unchanged)", host, port, call)
 
     async def walk(
-        self, host: str, port: int, auth: Auth, columns: Sequence[Oid], *, label: str, bulk: bool = True, max_rows: int = 4096
+        self,
+        host: str,
+        port: int,
+        auth: Auth,
+        columns: Sequence[Oid],
+        *,
+        label: str,
+        bulk: bool = True,
+        max_rows: int = 4096,
     ) -> tuple[dict[Oid, Value], list[str]]:
         """Walk several table columns side by side (GETBULK, or GETNEXT for v1); stop at the subtree end."""
         found: dict[Oid, Value] = {}

@@ -12,8 +12,8 @@ import asyncio
 import random
 from dataclasses import dataclass
 
-from pyasn1.codec.ber import decoder, encoder
-from pyasn1.error import PyAsn1Error
+from pyasn1.codec.ber import decoder, encoder  # type: ignore[import-untyped]
+from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
 from pysnmp.proto import api
 from pysnmp.proto.mpmod.rfc3412 import SNMPv3Message
 from pysnmp.proto.secmod.rfc3414.service import UsmSecurityParameters
@@ -59,7 +59,9 @@ def discovery_request(msg_id: int, request_id: int) -> bytes:
     header.setComponentByPosition(2, b"\x04")
     header.setComponentByPosition(3, 3)
     message.setComponentByPosition(2, encoder.encode(security))
-    scoped = message.setComponentByPosition(3).getComponentByPosition(3).setComponentByPosition(0).getComponentByPosition(0)
+    scoped = (
+        message.setComponentByPosition(3).getComponentByPosition(3).setComponentByPosition(0).getComponentByPosition(0)
+    )
     scoped.setComponentByPosition(0, b"")
     scoped.setComponentByPosition(1, b"")
     scoped.setComponentByPosition(2).getComponentByPosition(2).setComponentByType(pdu.tagSet, pdu)
@@ -102,7 +104,11 @@ async def discover(
     loop = asyncio.get_running_loop()
     transport, protocol = await loop.create_datagram_endpoint(_Protocol, local_addr=("0.0.0.0", 0))  # noqa: S104
     try:
-        return list(await asyncio.gather(*(_one(h, p, transport, protocol, limiter, audit, timeout_s, retries) for h, p in targets)))
+        return list(
+            await asyncio.gather(
+                *(_one(h, p, transport, protocol, limiter, audit, timeout_s, retries) for h, p in targets)
+            )
+        )
     finally:
         transport.close()
 

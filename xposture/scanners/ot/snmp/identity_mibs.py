@@ -56,8 +56,12 @@ VENDOR: tuple[IdentityObject, ...] = (
     IdentityObject((*_E, 232, 22, 2, 3, 1, 1, 1, 7, 1), "serial", "CPQRACK-MIB cpqRackCommonEnclosureSerialNum", 232),
     IdentityObject((*_E, 232, 22, 2, 3, 1, 1, 1, 8, 1), "firmware", "CPQRACK-MIB cpqRackCommonEnclosureFWRev", 232),
     IdentityObject((*_E, 2011, 6, 174, 1, 2, 100, 1, 2, 1), "model", "HUAWEI-UPS-MIB hwUpsDeviceModel", 2011),
-    IdentityObject((*_E, 2011, 6, 174, 1, 2, 100, 1, 3, 1), "firmware", "HUAWEI-UPS-MIB hwUpsDeviceSoftwareVersion", 2011),
-    IdentityObject((*_E, 2011, 6, 174, 1, 2, 100, 1, 4, 1), "hardware", "HUAWEI-UPS-MIB hwUpsDeviceHardwareVersion", 2011),
+    IdentityObject(
+        (*_E, 2011, 6, 174, 1, 2, 100, 1, 3, 1), "firmware", "HUAWEI-UPS-MIB hwUpsDeviceSoftwareVersion", 2011
+    ),
+    IdentityObject(
+        (*_E, 2011, 6, 174, 1, 2, 100, 1, 4, 1), "hardware", "HUAWEI-UPS-MIB hwUpsDeviceHardwareVersion", 2011
+    ),
     IdentityObject((*_E, 2011, 6, 174, 1, 2, 100, 1, 5, 1), "serial", "HUAWEI-UPS-MIB hwUpsDeviceSerialNumber", 2011),
 )
 """HP enterprise 232 is Compaq's arc, used by HP's Onboard Administrator; 705 is MGE (now Eaton)."""
@@ -68,7 +72,7 @@ ENTERPRISE_ALIASES = {11: (11, 232), 705: (705, 534), 534: (534, 705)}
 
 def objects_for(enterprises: set[int]) -> tuple[IdentityObject, ...]:
     """Standard objects plus the vendor objects of the given enterprises (and their aliases)."""
-    wanted = set()
+    wanted: set[int] = set()
     for number in enterprises:
         wanted.update(ENTERPRISE_ALIASES.get(number, (number,)))
     return STANDARD + tuple(o for o in VENDOR if o.enterprise in wanted)

@@ -69,7 +69,13 @@ class LiveScan:
         discovery_task: asyncio.Task[list[Discovery]] | None = None
         if self.opts.engine_discovery and "v3" in self.opts.versions and pairs:
             discovery_task = asyncio.ensure_future(
-                discover(pairs, limiter=self.limiter, audit=self._audit, timeout_s=self.opts.timeout_s, retries=self.opts.retries)
+                discover(
+                    pairs,
+                    limiter=self.limiter,
+                    audit=self._audit,
+                    timeout_s=self.opts.timeout_s,
+                    retries=self.opts.retries,
+                )
             )
         gate = asyncio.Semaphore(self.opts.concurrency)
         tasks = [asyncio.ensure_future(self._guarded(gate, host, discovery_task)) for host in hosts]
@@ -102,7 +108,9 @@ class LiveScan:
     async def _scan_host(self, host: Target, discovery_task: asyncio.Task[list[Discovery]] | None) -> list[Record]:
         port = host.port or self.opts.port
         target = f"{host.host}:{port}"
-        posture = AgentPosture(host.host, port, community_test=self.opts.community_test, write_test=self.opts.write_test)
+        posture = AgentPosture(
+            host.host, port, community_test=self.opts.community_test, write_test=self.opts.write_test
+        )
         sent_before = self.client.sent
         walk = Walk()
         credential = await self._sweep_communities(host.host, port, posture, walk)
@@ -131,7 +139,10 @@ class LiveScan:
             status, detail = "partial", "v3 engine discovered; no credential accepted, MIB not read"
         elif records[0].get("snmp.errors"):
             errors = records[0]["snmp.errors"]
-            status, detail = "partial", "; ".join(str(e) for e in (errors if isinstance(errors, list) else [errors])[:3])
+            status, detail = (
+                "partial",
+                "; ".join(str(e) for e in (errors if isinstance(errors, list) else [errors])[:3]),
+            )
         else:
             status, detail = "ok", f"read with {credential.version} {credential.label}"
         self.ctx.report(SCANNER, target, status, detail, records=len(records), site=self.site)
@@ -149,7 +160,9 @@ class LiveScan:
             return None
         replies = await asyncio.gather(
             *(
-                self.client.get(host, port, community(c, sweep_version), PROBE_OIDS, label=f"{sweep_version} community", retries=0)
+                self.client.get(
+                    host, port, community(c, sweep_version), PROBE_OIDS, label=f"{sweep_version} community", retries=0
+                )
                 for c in candidates
             )
         )
@@ -157,7 +170,10 @@ class LiveScan:
         if not accepted and sweep_version == "v2c" and "v1" in self.opts.versions:
             sweep_version = "v1"
             replies = await asyncio.gather(
-                *(self.client.get(host, port, community(c, "v1"), PROBE_OIDS, label="v1 community", retries=0) for c in candidates)
+                *(
+                    self.client.get(host, port, community(c, "v1"), PROBE_OIDS, label="v1 community", retries=0)
+                    for c in candidates
+                )
             )
             accepted = [(c, r) for c, r in zip(candidates, replies, strict=True) if r.ok and r.values]
         if not accepted:
@@ -184,7 +200,10 @@ class LiveScan:
             return None
         auths = [usm_user(u.user, u.auth_key, u.priv_key, u.auth, u.priv) for u in self.opts.v3_users]
         replies = await asyncio.gather(
-            *(self.client.get(host, port, a, PROBE_OIDS, label=f"v3 user {u.user}") for u, a in zip(self.opts.v3_users, auths, strict=True))
+            *(
+                self.client.get(host, port, a, PROBE_OIDS, label=f"v3 user {u.user}")
+                for u, a in zip(self.opts.v3_users, auths, strict=True)
+            )
         )
         best: Credential | None = None
         rank = {"noAuthNoPriv": 0, "authNoPriv": 1, "authPriv": 2}
@@ -192,7 +211,9 @@ class LiveScan:
         for user, auth, reply in zip(self.opts.v3_users, auths, replies, strict=True):
             accepted = reply.ok and bool(reply.values)
             detail = "" if accepted else (reply.error or reply.status or "no reply")[:200]
-            posture.v3_users.append(V3UserResult(user.user, user.security_level, user.auth, user.priv, accepted, detail))
+            posture.v3_users.append(
+                V3UserResult(user.user, user.security_level, user.auth, user.priv, accepted, detail)
+            )
             if accepted:
                 walk.update(reply.values)
                 if rank[user.security_level] > best_rank:
@@ -205,8 +226,8 @@ class LiveScan:
         self, host: str, port: int, posture: AgentPosture, task: asyncio.Task[list[Discovery]]
     ) -> None:
         if not self.discoveries:
-            for found in await task:
-                self.discoveries[(found.host, found.port)] = found
+            for answer in await task:
+                self.discoveries[(answer.host, answer.port)] = answer
         found = self.discoveries.get((host, port))
         if found is None or not found.engine_id:
             return
@@ -247,7 +268,9 @@ class LiveScan:
         if reply.ok:
             walk.update(reply.values)
 
-    async def _identity(self, host: str, port: int, auth: Auth, version: str, walk: Walk, posture: AgentPosture) -> None:
+    async def _identity(
+        self, host: str, port: int, auth: Auth, version: str, walk: Walk, posture: AgentPosture
+    ) -> None:
         """Identity objects beyond the system group: UPS-MIB/vendor scalars and the first private subtrees."""
         numbers: set[int] = set()
         object_id = walk.get(mib.SYS_OBJECT_ID)
@@ -255,7 +278,7 @@ class LiveScan:
         if number is not None:
             numbers.add(number)
         # GETNEXT into the enterprises arc names the vendor MIBs the agent implements (up to three hops)
-        cursor = ENTERPRISES_ARC
+        cursor: tuple[int, ...] = ENTERPRISES_ARC
         for _ in range(3):
             reply = await self.client.get_next(host, port, auth, [cursor], label=f"{version} private subtree")
             found = [oid for oid in reply.values if oid[: len(ENTERPRISES_ARC)] == ENTERPRISES_ARC and len(oid) > 6]
@@ -273,7 +296,13 @@ class LiveScan:
             dot11 = [c for c, _ in identity_mibs.DOT11_COLUMNS]
             reply = await self.client.get_next(host, port, auth, dot11, label=f"{version} 802.11 identity")
             if reply.ok:
-                walk.update({oid: v for oid, v in reply.values.items() if oid[: len(identity_mibs.DOT11_RESOURCE)] == identity_mibs.DOT11_RESOURCE})
+                walk.update(
+                    {
+                        oid: v
+                        for oid, v in reply.values.items()
+                        if oid[: len(identity_mibs.DOT11_RESOURCE)] == identity_mibs.DOT11_RESOURCE
+                    }
+                )
 
     @staticmethod
     def _take(reply: Reply, walk: Walk, posture: AgentPosture | None, what: str) -> None:
@@ -295,7 +324,9 @@ class LiveScan:
             if name is None:
                 continue
             version = "v2c" if "v2c" in result.versions else "v1"
-            reply = await self.client.set_octets(host, port, community(name, version), mib.SYS_LOCATION, raw, label=f"{version} write test")
+            reply = await self.client.set_octets(
+                host, port, community(name, version), mib.SYS_LOCATION, raw, label=f"{version} write test"
+            )
             if reply.ok:
                 result.writable, result.write_detail = True, "SET sysLocation.0 (unchanged value) accepted"
             elif reply.status:

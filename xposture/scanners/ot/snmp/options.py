@@ -104,7 +104,9 @@ def _v3_user(entry: Any, ctx: ScanContext, label: str) -> V3User:
     priv = str(entry.get("priv", "none")).lower()
     if auth not in AUTH_PROTOCOLS or priv not in PRIV_PROTOCOLS:
         raise ScannerError(
-            f"v3_users: auth must be one of {AUTH_PROTOCOLS}, priv one of {PRIV_PROTOCOLS}", scanner="snmp", target=label
+            f"v3_users: auth must be one of {AUTH_PROTOCOLS}, priv one of {PRIV_PROTOCOLS}",
+            scanner="snmp",
+            target=label,
         )
     if priv != "none" and auth == "none":
         raise ScannerError("v3_users: privacy needs authentication", scanner="snmp", target=label)

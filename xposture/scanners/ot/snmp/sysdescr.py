@@ -153,7 +153,9 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         _cisco,
     ),
-    Pattern("cisco_ios_bare", re.compile(r"^Cisco Internetwork Operating System Software\s*$"), _simple("Cisco", "IOS")),
+    Pattern(
+        "cisco_ios_bare", re.compile(r"^Cisco Internetwork Operating System Software\s*$"), _simple("Cisco", "IOS")
+    ),
     Pattern(
         "siemens_simatic",
         re.compile(
@@ -190,7 +192,11 @@ PATTERNS: tuple[Pattern, ...] = (
         re.compile(r"^Palo Alto Networks\s+(?P<model>PA-[\w]+)", _I),
         _simple("Palo Alto Networks", "PAN-OS"),
     ),
-    Pattern("fortigate", re.compile(r"^(?P<model>Forti\w+-[\w]+)\s+v(?P<version>[\d.]+)", _I), _simple("Fortinet", "FortiOS")),
+    Pattern(
+        "fortigate",
+        re.compile(r"^(?P<model>Forti\w+-[\w]+)\s+v(?P<version>[\d.]+)", _I),
+        _simple("Fortinet", "FortiOS"),
+    ),
     Pattern("mikrotik", re.compile(r"^RouterOS\s+(?P<model>\S+)"), _simple("MikroTik", "RouterOS")),
     Pattern(
         "moxa",
@@ -233,7 +239,9 @@ PATTERNS: tuple[Pattern, ...] = (
     ),
     Pattern(
         "linux",
-        re.compile(r"^Linux\s+(?:(?P<host>\S+)\s+)?(?P<kernel>\d+\.\d+[\w.+-]*)\b.*?(?P<arch>x86_64|i\d86|armv\w+|aarch64|mips\w*|ppc\w*)?\s*$"),
+        re.compile(
+            r"^Linux\s+(?:(?P<host>\S+)\s+)?(?P<kernel>\d+\.\d+[\w.+-]*)\b.*?(?P<arch>x86_64|i\d86|armv\w+|aarch64|mips\w*|ppc\w*)?\s*$"
+        ),
         _linux,
     ),
 )
