@@ -7,6 +7,7 @@ timeout in parallel with everything else, never a serial wait.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -120,6 +121,7 @@ class SnmpClient:
         timeout_s: float = 1.0,
         retries: int = 1,
         engine: Any = None,
+        window: int = 64,
     ) -> None:
         self.engine = engine or SnmpEngine()
         self.limiter = limiter
@@ -128,6 +130,8 @@ class SnmpClient:
         self.retries = retries
         self.sent = 0
         self._transports: dict[tuple[str, int, float, int], Any] = {}
+        self._window = asyncio.Semaphore(window)
+        """Requests in flight to agents that accepted us: an agent (or a gateway) is never flooded."""
 
     async def transport(
         self, host: str, port: int, *, timeout_s: float | None = None, retries: int | None = None
@@ -140,7 +144,16 @@ class SnmpClient:
             self._transports[key] = await UdpTransportTarget.create((host, port), timeout=key[2], retries=key[3])
         return self._transports[key]
 
-    async def _send(self, what: str, host: str, port: int, call: Callable[[Any], Any], **transport: Any) -> Reply:
+    async def _send(
+        self, what: str, host: str, port: int, call: Callable[[Any], Any], *, windowed: bool = True, **transport: Any
+    ) -> Reply:
+        """Send one request; sweeps (``windowed=False``) skip the in-flight window since rejected ones cost a timeout."""
+        if not windowed:
+            return await self._send_now(what, host, port, call, **transport)
+        async with self._window:
+            return await self._send_now(what, host, port, call, **transport)
+
+    async def _send_now(self, what: str, host: str, port: int, call: Callable[[Any], Any], **transport: Any) -> Reply:
         try:
             target = await self.transport(host, port, **transport)
         except (PySnmpError, ValueError, OSError) as exc:
@@ -167,7 +180,15 @@ class SnmpClient:
         return reply
 
     async def get(
-        self, host: str, port: int, auth: Auth, oids: Sequence[Oid], *, label: str, **transport: Any
+        self,
+        host: str,
+        port: int,
+        auth: Auth,
+        oids: Sequence[Oid],
+        *,
+        label: str,
+        windowed: bool = True,
+        **transport: Any,
     ) -> Reply:
         """One GET with up to ``MAX_VARBINDS_PER_REQUEST`` OIDs."""
         binds = [ObjectType(ObjectIdentity(oid_text(o))) for o in oids[:MAX_VARBINDS_PER_REQUEST]]
@@ -176,7 +197,7 @@ class SnmpClient:
         def call(target: Any) -> Any:
             return get_cmd(self.engine, auth, target, ContextData(), *binds, lookupMib=False)
 
-        return await self._send(what, host, port, call, **transport)
+        return await self._send(what, host, port, call, windowed=windowed, **transport)
 
     async def get_next(self, host: str, port: int, auth: Auth, oids: Sequence[Oid], *, label: str) -> Reply:
         """One GETNEXT: the first objects after ``oids`` (used to find which vendor subtrees exist)."""

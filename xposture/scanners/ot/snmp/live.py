@@ -20,7 +20,7 @@ from xposture.scanners.base import ScanContext, Zone
 from xposture.scanners.ot.active.ratelimit import RateLimiter
 from xposture.scanners.ot.active.targets import Target
 from xposture.scanners.ot.snmp import identity_mibs, mib
-from xposture.scanners.ot.snmp.build import Origin, agent_records
+from xposture.scanners.ot.snmp.build import AGENT_IMPLEMENTERS, Origin, agent_records
 from xposture.scanners.ot.snmp.client import Auth, Reply, SnmpClient, community, usm_user
 from xposture.scanners.ot.snmp.discovery import Discovery, discover
 from xposture.scanners.ot.snmp.engineid import parse_engine_id
@@ -31,6 +31,20 @@ from xposture.scanners.ot.snmp.walk import Walk, oid_text
 
 SCANNER = "snmp"
 PROBE_OIDS = (mib.SYS_DESCR, mib.SYS_OBJECT_ID)
+"""What a v1 sweep asks: objects every agent has (v1 fails the whole PDU on one missing object)."""
+ACCEPTED_STATUSES = {"noSuchName", "genErr", "tooBig"}
+"""Error answers that still prove the community was accepted (a rejected community gets no answer)."""
+
+
+def probe_oids(version: str) -> tuple[tuple[int, ...], ...]:
+    """The sweep reads the whole system group where the protocol allows missing objects (v2c, v3)."""
+    return PROBE_OIDS if version == "v1" else mib.SYSTEM_SCALARS
+
+
+def accepted(reply: Reply) -> bool:
+    return (reply.ok and bool(reply.values)) or reply.status in ACCEPTED_STATUSES
+
+
 WRITE_REFUSALS = {"notWritable", "noAccess", "readOnly", "noSuchName", "authorizationError", "badValue", "genErr"}
 
 
@@ -118,7 +132,7 @@ class LiveScan:
         credential = credential or v3_credential
         if discovery_task is not None:
             await self._apply_discovery(host.host, port, posture, discovery_task)
-        if credential is not None:
+        if credential is not None and self.opts.collect:  # collect: [] sweeps credentials only
             await self._collect(host.host, port, credential, walk, posture)
             if self.opts.write_test:
                 await self._write_test(host.host, port, posture, walk)
@@ -161,32 +175,40 @@ class LiveScan:
         replies = await asyncio.gather(
             *(
                 self.client.get(
-                    host, port, community(c, sweep_version), PROBE_OIDS, label=f"{sweep_version} community", retries=0
+                    host,
+                    port,
+                    community(c, sweep_version),
+                    probe_oids(sweep_version),
+                    label=f"{sweep_version} community",
+                    retries=0,
+                    windowed=False,
                 )
                 for c in candidates
             )
         )
-        accepted = [(c, r) for c, r in zip(candidates, replies, strict=True) if r.ok and r.values]
-        if not accepted and sweep_version == "v2c" and "v1" in self.opts.versions:
+        accepted_by = [(c, r) for c, r in zip(candidates, replies, strict=True) if accepted(r)]
+        if not accepted_by and sweep_version == "v2c" and "v1" in self.opts.versions:
             sweep_version = "v1"
             replies = await asyncio.gather(
                 *(
-                    self.client.get(host, port, community(c, "v1"), PROBE_OIDS, label="v1 community", retries=0)
+                    self.client.get(
+                        host, port, community(c, "v1"), PROBE_OIDS, label="v1 community", retries=0, windowed=False
+                    )
                     for c in candidates
                 )
             )
-            accepted = [(c, r) for c, r in zip(candidates, replies, strict=True) if r.ok and r.values]
-        if not accepted:
+            accepted_by = [(c, r) for c, r in zip(candidates, replies, strict=True) if accepted(r)]
+        if not accepted_by:
             return None
         posture.versions.append(sweep_version)
-        for name, reply in accepted:
+        for name, reply in accepted_by:
             label, default = self._label(name)
             posture.communities.append(CommunityResult(label, default, [sweep_version]))
             walk.update(reply.values)
-        best_name = next((c for c, _ in accepted if c in self.opts.communities), accepted[0][0])
+        best_name = next((c for c, _ in accepted_by if c in self.opts.communities), accepted_by[0][0])
         if sweep_version == "v2c" and "v1" in self.opts.versions:
             reply = await self.client.get(host, port, community(best_name, "v1"), PROBE_OIDS, label="v1 check")
-            if reply.ok and reply.values:
+            if accepted(reply):
                 posture.versions.append("v1")
                 best_label = self._label(best_name)[0]
                 for result in posture.communities:
@@ -201,7 +223,7 @@ class LiveScan:
         auths = [usm_user(u.user, u.auth_key, u.priv_key, u.auth, u.priv) for u in self.opts.v3_users]
         replies = await asyncio.gather(
             *(
-                self.client.get(host, port, a, PROBE_OIDS, label=f"v3 user {u.user}")
+                self.client.get(host, port, a, mib.SYSTEM_SCALARS, label=f"v3 user {u.user}")
                 for u, a in zip(self.opts.v3_users, auths, strict=True)
             )
         )
@@ -237,22 +259,56 @@ class LiveScan:
             posture.versions.append("v3")
 
     async def _collect(self, host: str, port: int, credential: Credential, walk: Walk, posture: AgentPosture) -> None:
-        """System group, identity objects and the configured tables, with the best credential."""
+        """System group (unless the sweep already read it), identity objects and the configured tables."""
         auth, version = credential.auth, credential.version
-        reply = await self.client.get(host, port, auth, mib.SYSTEM_SCALARS, label=f"{version} system")
-        self._take(reply, walk, posture, "system group")
-        if version == "v1" and not reply.ok:  # v1 fails the whole PDU on one missing object: ask one by one
-            for oid in mib.SYSTEM_SCALARS:
-                self._take(await self.client.get(host, port, auth, [oid], label="v1 system"), walk, None, "")
+        if any(walk.get(oid) is None for oid in mib.SYSTEM_SCALARS[2:]) and walk.get(mib.SYS_NAME) is None:
+            reply = await self.client.get(host, port, auth, mib.SYSTEM_SCALARS, label=f"{version} system")
+            self._take(reply, walk, posture, "system group")
+            if version == "v1" and not reply.ok:  # v1 fails the whole PDU on one missing object: ask one by one
+                for oid in mib.SYSTEM_SCALARS:
+                    self._take(await self.client.get(host, port, auth, [oid], label="v1 system"), walk, None, "")
         jobs: list[Any] = []
         if "identity" in self.opts.collect:
             jobs.append(self._identity(host, port, auth, version, walk, posture))
-        columns = [c for name, cols in mib.COLLECT_COLUMNS.items() if name in self.opts.collect for c in cols]
+        if "entity" in self.opts.collect:
+            jobs.append(self._entity(host, port, auth, version, walk, posture))
+        columns = [
+            c
+            for name, cols in mib.COLLECT_COLUMNS.items()
+            if name in self.opts.collect and name != "entity"
+            for c in cols
+        ]
         if "lldp" in self.opts.collect and version != "v1":
             jobs.append(self._scalars(host, port, auth, mib.LLDP_SCALARS, walk, f"{version} lldp local"))
         if columns:
             jobs.append(self._walk(host, port, auth, version, columns, walk, posture))
         await asyncio.gather(*jobs)
+
+    async def _entity(self, host: str, port: int, auth: Auth, version: str, walk: Walk, posture: AgentPosture) -> None:
+        """ENTITY-MIB in two steps: walk entPhysicalClass, then GET the identity columns of the rows that matter.
+
+        A switch lists every port and sensor as an entity; reading all columns of
+        all rows costs a dozen requests, the chassis and modules need one or two.
+        """
+        class_column = (*mib.ENT_PHYSICAL_ENTRY, mib.ENT["class"])
+        classes, problems = await self.client.walk(
+            host, port, auth, [class_column], label=f"{version} walk", bulk=version != "v1", max_rows=self.opts.max_rows
+        )
+        walk.update(classes)
+        posture.errors.extend(problems)
+        wanted = [
+            oid[len(class_column) :]
+            for oid, value in classes.items()
+            if mib.ENT_CLASSES.get(value.number() or 0) in mib.ENTITY_DETAIL_CLASSES
+        ][: mib.MAX_ENTITY_DETAIL_ROWS]
+        oids = [
+            (*mib.ENT_PHYSICAL_ENTRY, mib.ENT[name], *index) for index in wanted for name in mib.ENTITY_DETAIL_COLUMNS
+        ]
+        batches = [oids[i : i + 40] for i in range(0, len(oids), 40)]
+        for reply in await asyncio.gather(
+            *(self.client.get(host, port, auth, batch, label=f"{version} entity") for batch in batches)
+        ):
+            self._take(reply, walk, posture, "entity details")
 
     async def _walk(
         self, host: str, port: int, auth: Auth, version: str, columns: list[Any], walk: Walk, posture: AgentPosture
@@ -271,38 +327,45 @@ class LiveScan:
     async def _identity(
         self, host: str, port: int, auth: Auth, version: str, walk: Walk, posture: AgentPosture
     ) -> None:
-        """Identity objects beyond the system group: UPS-MIB/vendor scalars and the first private subtrees."""
+        """Identity objects beyond the system group: the vendor MIBs present, then UPS-MIB/vendor scalars."""
         numbers: set[int] = set()
         object_id = walk.get(mib.SYS_OBJECT_ID)
         number = number_from_oid(object_id.oid() or "") if object_id else None
         if number is not None:
             numbers.add(number)
-        # GETNEXT into the enterprises arc names the vendor MIBs the agent implements (up to three hops)
+        # one GETNEXT names the first vendor subtree and the 802.11 identity row; a second hop skips net-snmp's own
+        dot11 = [c for c, _ in identity_mibs.DOT11_COLUMNS]
         cursor: tuple[int, ...] = ENTERPRISES_ARC
-        for _ in range(3):
-            reply = await self.client.get_next(host, port, auth, [cursor], label=f"{version} private subtree")
-            found = [oid for oid in reply.values if oid[: len(ENTERPRISES_ARC)] == ENTERPRISES_ARC and len(oid) > 6]
-            if not reply.ok or not found:
+        for hop in range(2):
+            oids = [cursor, *dot11] if hop == 0 and version != "v1" else [cursor]
+            reply = await self.client.get_next(host, port, auth, oids, label=f"{version} private subtree")
+            if not reply.ok:
                 break
-            walk.update({oid: reply.values[oid] for oid in found})
-            numbers.add(found[0][6])
-            cursor = (*ENTERPRISES_ARC, found[0][6] + 1)
+            keep = {
+                o: v
+                for o, v in reply.values.items()
+                if o[: len(identity_mibs.DOT11_RESOURCE)] == identity_mibs.DOT11_RESOURCE
+            }
+            walk.update(keep)
+            found = [
+                o
+                for o in reply.values
+                if o[: len(ENTERPRISES_ARC)] == ENTERPRISES_ARC and len(o) > len(ENTERPRISES_ARC)
+            ]
+            if not found:
+                break
+            first = found[0][len(ENTERPRISES_ARC)]
+            walk.update({found[0]: reply.values[found[0]]})
+            numbers.add(first)
+            if first not in AGENT_IMPLEMENTERS:
+                break
+            cursor = (*ENTERPRISES_ARC, first + 1)
         objects = [o.oid for o in identity_mibs.objects_for(numbers)]
         if version == "v1":
             for oid in objects:
                 self._take(await self.client.get(host, port, auth, [oid], label="v1 identity"), walk, None, "")
         else:
             self._take(await self.client.get(host, port, auth, objects, label=f"{version} identity"), walk, None, "")
-            dot11 = [c for c, _ in identity_mibs.DOT11_COLUMNS]
-            reply = await self.client.get_next(host, port, auth, dot11, label=f"{version} 802.11 identity")
-            if reply.ok:
-                walk.update(
-                    {
-                        oid: v
-                        for oid, v in reply.values.items()
-                        if oid[: len(identity_mibs.DOT11_RESOURCE)] == identity_mibs.DOT11_RESOURCE
-                    }
-                )
 
     @staticmethod
     def _take(reply: Reply, walk: Walk, posture: AgentPosture | None, what: str) -> None:

@@ -106,6 +106,11 @@ LLDP_COLUMNS: tuple[Oid, ...] = (
 LLDP_SCALARS: tuple[Oid, ...] = (LLDP_LOC_CHASSIS_ID_SUBTYPE, LLDP_LOC_CHASSIS_ID, LLDP_LOC_SYS_NAME)
 LLDP_CAPABILITIES = ("other", "repeater", "bridge", "wlan_access_point", "router", "telephone", "docsis", "station")
 
+ENTITY_DETAIL_CLASSES = frozenset({"chassis", "module", "stack", "cpu"})
+"""Live scans read the identity columns of these entity classes only (offline recordings keep every row)."""
+ENTITY_DETAIL_COLUMNS = ("descr", "name", "hardware_rev", "firmware_rev", "software_rev", "serial", "mfg_name", "model")
+MAX_ENTITY_DETAIL_ROWS = 64
+
 COLLECT_COLUMNS: dict[str, tuple[Oid, ...]] = {
     "entity": ENTITY_COLUMNS,
     "interfaces": INTERFACE_COLUMNS,
