@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,7 +34,7 @@ from xposture.scanners.base import SafetyPolicy, ScanContext, SourceConfig  # no
 from xposture.scanners.ot.snmp.scanner import SnmpScanner  # noqa: E402
 
 DATA = REPO / "tests" / "data" / "snmp"
-RECORDINGS = ["cisco-c3560", "paloalto-pa-5000", "apc-8641", "eaton-93e-80", "ubiquiti-m5", "huawei-gse200m"]
+RECORDINGS = sorted(p.stem for p in DATA.glob("*.snmprec"))
 PORT = 16161
 
 
@@ -58,7 +59,7 @@ def start_agents(hosts: list[str], processes: int, workdir: Path) -> list[SnmpSi
 
 
 def context(environ: dict[str, str], workdir: Path) -> ScanContext:
-    safety = SafetyPolicy(scopes=[ipaddress.ip_network("127.0.0.0/8")], max_rate_per_s=100000, allow_credential_tests=True)
+    safety = SafetyPolicy(scopes=[ipaddress.ip_network("127.0.0.0/8")], max_rate_per_s=100000, allow_credential_tests=False)
     return ScanContext(safety=safety, environ=environ, data_dir=workdir / "store", concurrency=1024)
 
 
@@ -73,26 +74,31 @@ def run_scanner(options: dict[str, object], ctx: ScanContext) -> tuple[list[Reco
     return records, time.perf_counter() - started
 
 
-def fingerprint(hosts: list[str], workdir: Path) -> None:
+def fingerprint(hosts: list[str], workdir: Path, in_flight: int) -> None:
     ctx = context({"XP_BENCH": "public"}, workdir)
     options = {
         "targets": [f"{h}:{PORT}" for h in hosts],
         "communities": "env:XP_BENCH",
         "versions": ["v2c"],
         "collect": ["identity", "entity"],
-        "concurrency": 256,
+        "concurrency": 512,
+        "max_in_flight": in_flight,
         "rate": 100000,
-        "timeout_s": 2.0,
+        "timeout_s": 3.0,
         "retries": 1,
     }
+    cpu = time.process_time()
     records, elapsed = run_scanner(options, ctx)
+    cpu = time.process_time() - cpu
     agents = [r for r in records if r["record.type"] == "snmp_agent"]
     identified = [a for a in agents if a.get("identity.vendor") and a.get("system.object_id")]
     hardware = sum(1 for r in records if r["record.type"] == "device_hardware")
     with_firmware = sum(1 for a in agents if a.get("identity.firmware"))
     print(f"xposture fingerprint: {len(identified)}/{len(hosts)} agents (vendor+sysObjectID), "
           f"{with_firmware} with firmware, {hardware} ENTITY-MIB entries, "
-          f"{len(ctx.audit_log)} requests in {elapsed:.2f} s ({len(hosts) / elapsed:.0f} agents/s)")
+          f"{len(ctx.audit_log)} requests in {elapsed:.2f} s ({len(hosts) / elapsed:.0f} agents/s; "
+          f"scanner CPU {cpu:.2f} s)")
+    print("  coverage:", dict(Counter(c.status for c in ctx.coverage)))
 
 
 def snmpget_loop(hosts: list[str]) -> None:
@@ -167,6 +173,7 @@ def main() -> int:
     parser.add_argument("--sweep-agents", type=int, default=30)
     parser.add_argument("--communities", type=int, default=10, help="communities per agent in the sweep (one is right)")
     parser.add_argument("--no-snmpget", action="store_true", help="skip the sequential snmpget loop")
+    parser.add_argument("--in-flight", type=int, default=0, help="requests in flight (default 8 per simulator process)")
     args = parser.parse_args()
     hosts = addresses(args.agents)
     with tempfile.TemporaryDirectory(prefix="xp-snmp-bench-") as tmp:
@@ -175,7 +182,7 @@ def main() -> int:
         sims = start_agents(hosts, args.processes, workdir)
         print(f"{len(sims)} snmpsim processes serving {len(hosts)} agents, started in {time.perf_counter() - started:.1f} s")
         try:
-            fingerprint(hosts, workdir)
+            fingerprint(hosts, workdir, args.in_flight or 8 * len(sims))
             if not args.no_snmpget:
                 snmpget_loop(hosts)
             wrong = [f"guess{i:02d}" for i in range(args.communities - 1)]

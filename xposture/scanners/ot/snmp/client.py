@@ -16,7 +16,6 @@ from typing import Any
 from pyasn1.error import PyAsn1Error  # type: ignore[import-untyped]
 from pysnmp.error import PySnmpError
 from pysnmp.hlapi.v3arch.asyncio import (
-    CommunityData,
     ContextData,
     ObjectIdentity,
     ObjectType,
@@ -46,6 +45,7 @@ from xposture.scanners.ot.snmp.walk import (
     Value,
     oid_text,
 )
+from xposture.scanners.ot.snmp.wire import CommunityAuth, Request, WireClient
 
 Auth = Any  # CommunityData | UsmUserData (pysnmp has no type hints)
 AuditHook = Callable[[str, str], None]
@@ -111,7 +111,11 @@ def convert(value: Any) -> Value | None:
 
 
 class SnmpClient:
-    """GET / walk / SET against many agents through one engine, one limiter and one audit hook."""
+    """GET / walk / SET against many agents: one socket for v1/v2c, one pysnmp engine for v3.
+
+    Every request goes through one rate limiter and one audit hook; requests to
+    agents that accepted a credential also share an in-flight window.
+    """
 
     def __init__(
         self,
@@ -123,46 +127,103 @@ class SnmpClient:
         engine: Any = None,
         window: int = 64,
     ) -> None:
-        self.engine = engine or SnmpEngine()
+        self._engine = engine
         self.limiter = limiter
         self.audit = audit
         self.timeout_s = timeout_s
         self.retries = retries
         self.sent = 0
+        self.wire = WireClient()
         self._transports: dict[tuple[str, int, float, int], Any] = {}
         self._window = asyncio.Semaphore(window)
         """Requests in flight to agents that accepted us: an agent (or a gateway) is never flooded."""
 
-    async def transport(
-        self, host: str, port: int, *, timeout_s: float | None = None, retries: int | None = None
-    ) -> Any:
-        key = (host, port, timeout_s or self.timeout_s, self.retries if retries is None else retries)
+    @property
+    def engine(self) -> Any:
+        """The pysnmp engine, created on first v3 use (its MIB setup costs a second or more)."""
+        if self._engine is None:
+            self._engine = SnmpEngine()
+        return self._engine
+
+    def close(self) -> None:
+        self.wire.close()
+
+    async def _v3_transport(self, host: str, port: int, timeout_s: float, retries: int) -> Any:
+        key = (host, port, timeout_s, retries)
         if key not in self._transports:
-            address = ipaddress.ip_address(host)
-            if address.version != 4:
-                raise PySnmpError("only IPv4 agents are supported")
-            self._transports[key] = await UdpTransportTarget.create((host, port), timeout=key[2], retries=key[3])
+            self._transports[key] = await UdpTransportTarget.create((host, port), timeout=timeout_s, retries=retries)
         return self._transports[key]
 
     async def _send(
-        self, what: str, host: str, port: int, call: Callable[[Any], Any], *, windowed: bool = True, **transport: Any
+        self,
+        what: str,
+        host: str,
+        port: int,
+        auth: Auth,
+        request: Request,
+        *,
+        windowed: bool = True,
+        timeout_s: float | None = None,
+        retries: int | None = None,
     ) -> Reply:
         """Send one request; sweeps (``windowed=False``) skip the in-flight window since rejected ones cost a timeout."""
+        timeout = timeout_s or self.timeout_s
+        tries = self.retries if retries is None else retries
         if not windowed:
-            return await self._send_now(what, host, port, call, **transport)
+            return await self._send_now(what, host, port, auth, request, timeout, tries)
         async with self._window:
-            return await self._send_now(what, host, port, call, **transport)
+            return await self._send_now(what, host, port, auth, request, timeout, tries)
 
-    async def _send_now(self, what: str, host: str, port: int, call: Callable[[Any], Any], **transport: Any) -> Reply:
+    async def _send_now(
+        self, what: str, host: str, port: int, auth: Auth, request: Request, timeout_s: float, retries: int
+    ) -> Reply:
         try:
-            target = await self.transport(host, port, **transport)
-        except (PySnmpError, ValueError, OSError) as exc:
-            return Reply(error=f"transport: {exc}")
+            if ipaddress.ip_address(host).version != 4:
+                return Reply(error="only IPv4 agents are supported")
+        except ValueError:
+            return Reply(error="not an IP address")
         await self.limiter.acquire()
         self.audit(f"{host}:{port}", what)
         self.sent += 1
+        if isinstance(auth, CommunityAuth):
+            try:
+                answer = await self.wire.request(host, port, auth, request, timeout_s=timeout_s, retries=retries)
+            except OSError as exc:
+                return Reply(error=f"{type(exc).__name__}: {exc}"[:300])
+            if answer is None:
+                return Reply(timeout=True, error="no valid reply before timeout")
+            if answer.status:
+                return Reply(status=answer.status)
+            reply = Reply(pairs=list(answer.var_binds))
+            reply.values = {oid: value for oid, value in answer.var_binds if value is not None}
+            return reply
+        return await self._send_v3(host, port, auth, request, timeout_s, retries)
+
+    async def _send_v3(
+        self, host: str, port: int, auth: Auth, request: Request, timeout_s: float, retries: int
+    ) -> Reply:
         try:
-            indication, status, _index, var_binds = await call(target)
+            target = await self._v3_transport(host, port, timeout_s, retries)
+            binds = [ObjectType(ObjectIdentity(oid_text(o))) for o in request.oids]
+            if request.kind == "get":
+                call = get_cmd(self.engine, auth, target, ContextData(), *binds, lookupMib=False)
+            elif request.kind == "next":
+                call = next_cmd(self.engine, auth, target, ContextData(), *binds, lookupMib=False)
+            elif request.kind == "bulk":
+                call = bulk_cmd(
+                    self.engine,
+                    auth,
+                    target,
+                    ContextData(),
+                    request.non_repeaters,
+                    request.max_repetitions,
+                    *binds,
+                    lookupMib=False,
+                )
+            else:
+                bind = ObjectType(ObjectIdentity(oid_text(request.oids[0])), rfc1902.OctetString(request.set_value))
+                call = set_cmd(self.engine, auth, target, ContextData(), bind, lookupMib=False)
+            indication, status, _index, var_binds = await call
         except (PySnmpError, PyAsn1Error, ValueError, TypeError, OSError) as exc:
             return Reply(error=f"{type(exc).__name__}: {exc}"[:300])
         if indication:
@@ -170,14 +231,7 @@ class SnmpClient:
             return Reply(timeout="timeout" in text.lower() or "no snmp response" in text.lower(), error=text[:300])
         if status:
             return Reply(status=str(status.prettyPrint() if hasattr(status, "prettyPrint") else status))
-        reply = Reply()
-        for name, value in var_binds:
-            oid = tuple(int(n) for n in name)
-            converted = convert(value)
-            reply.pairs.append((oid, converted))
-            if converted is not None:
-                reply.values[oid] = converted
-        return reply
+        return _reply([(tuple(int(n) for n in name), value) for name, value in var_binds])
 
     async def get(
         self,
@@ -188,34 +242,43 @@ class SnmpClient:
         *,
         label: str,
         windowed: bool = True,
-        **transport: Any,
+        timeout_s: float | None = None,
+        retries: int | None = None,
     ) -> Reply:
         """One GET with up to ``MAX_VARBINDS_PER_REQUEST`` OIDs."""
-        binds = [ObjectType(ObjectIdentity(oid_text(o))) for o in oids[:MAX_VARBINDS_PER_REQUEST]]
-        what = f"{label} GET {','.join(oid_text(o) for o in oids[:4])}{'...' if len(oids) > 4 else ''}"
-
-        def call(target: Any) -> Any:
-            return get_cmd(self.engine, auth, target, ContextData(), *binds, lookupMib=False)
-
-        return await self._send(what, host, port, call, windowed=windowed, **transport)
+        chosen = tuple(oids[:MAX_VARBINDS_PER_REQUEST])
+        what = f"{label} GET {','.join(oid_text(o) for o in chosen[:4])}{'...' if len(chosen) > 4 else ''}"
+        request = Request("get", chosen)
+        return await self._send(
+            what, host, port, auth, request, windowed=windowed, timeout_s=timeout_s, retries=retries
+        )
 
     async def get_next(self, host: str, port: int, auth: Auth, oids: Sequence[Oid], *, label: str) -> Reply:
         """One GETNEXT: the first objects after ``oids`` (used to find which vendor subtrees exist)."""
-        binds = [ObjectType(ObjectIdentity(oid_text(o))) for o in oids[:MAX_VARBINDS_PER_REQUEST]]
+        chosen = tuple(oids[:MAX_VARBINDS_PER_REQUEST])
+        return await self._send(f"{label} GETNEXT {oid_text(chosen[0])}", host, port, auth, Request("next", chosen))
 
-        def call(target: Any) -> Any:
-            return next_cmd(self.engine, auth, target, ContextData(), *binds, lookupMib=False)
-
-        return await self._send(f"{label} GETNEXT {oid_text(oids[0])}", host, port, call)
+    async def bulk(
+        self,
+        host: str,
+        port: int,
+        auth: Auth,
+        non_repeaters: Sequence[Oid],
+        repeaters: Sequence[Oid],
+        max_repetitions: int,
+        *,
+        label: str,
+    ) -> Reply:
+        """One GETBULK: a GETNEXT for each non-repeater, then ``max_repetitions`` rows of the repeaters."""
+        oids = (*non_repeaters, *repeaters)
+        request = Request("bulk", tuple(oids), max_repetitions, non_repeaters=len(non_repeaters))
+        what = f"{label} GETBULK {len(non_repeaters)} next + {','.join(oid_text(o) for o in repeaters[:2])}"
+        return await self._send(what, host, port, auth, request)
 
     async def set_octets(self, host: str, port: int, auth: Auth, oid: Oid, value: bytes, *, label: str) -> Reply:
         """SET one OCTET STRING: used only to write back the value just read (writable-community test)."""
-        bind = ObjectType(ObjectIdentity(oid_text(oid)), rfc1902.OctetString(value))
-
-        def call(target: Any) -> Any:
-            return set_cmd(self.engine, auth, target, ContextData(), bind, lookupMib=False)
-
-        return await self._send(f"{label} SET {oid_text(oid)} (value read back unchanged)", host, port, call)
+        what = f"{label} SET {oid_text(oid)} (value read back unchanged)"
+        return await self._send(what, host, port, auth, Request("set", (oid,), set_value=value))
 
     async def walk(
         self,
@@ -235,16 +298,10 @@ class SnmpClient:
         rows: dict[Oid, int] = dict.fromkeys(columns, 0)
         while cursors:
             active = list(cursors.items())[:MAX_VARBINDS_PER_REQUEST]
-            binds = [ObjectType(ObjectIdentity(oid_text(cursor))) for _, cursor in active]
             repetitions = max(1, min(50, 64 // len(active)))
+            request = Request("bulk" if bulk else "next", tuple(cursor for _, cursor in active), repetitions)
             what = f"{label} {'GETBULK' if bulk else 'GETNEXT'} {','.join(oid_text(c) for _, c in active[:3])}"
-
-            def call(target: Any, binds: list[Any] = binds, repetitions: int = repetitions) -> Any:
-                if bulk:
-                    return bulk_cmd(self.engine, auth, target, ContextData(), 0, repetitions, *binds, lookupMib=False)
-                return next_cmd(self.engine, auth, target, ContextData(), *binds, lookupMib=False)
-
-            reply = await self._send(what, host, port, call)
+            reply = await self._send(what, host, port, auth, request)
             if not reply.ok:
                 if reply.status and not bulk:
                     break  # v1 agents answer noSuchName at the end of the MIB
@@ -254,6 +311,16 @@ class SnmpClient:
             if not progressed:
                 break
         return found, problems
+
+
+def _reply(var_binds: Sequence[tuple[Oid, Any]]) -> Reply:
+    reply = Reply()
+    for oid, value in var_binds:
+        converted = convert(value)
+        reply.pairs.append((oid, converted))
+        if converted is not None:
+            reply.values[oid] = converted
+    return reply
 
 
 def _advance(
@@ -296,9 +363,9 @@ def _advance(
     return progressed
 
 
-def community(name: str, version: str) -> Any:
-    """pysnmp auth data for a v1/v2c community (``mpModel`` 0 = v1, 1 = v2c)."""
-    return CommunityData(name, mpModel=0 if version == "v1" else 1)
+def community(name: str, version: str) -> CommunityAuth:
+    """A v1/v2c credential, sent on the scan's own socket (see ``wire``)."""
+    return CommunityAuth(name, version)
 
 
 def usm_user(user: str, auth_key: str | None, priv_key: str | None, auth: str, priv: str) -> Any:

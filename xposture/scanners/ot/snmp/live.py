@@ -27,7 +27,7 @@ from xposture.scanners.ot.snmp.engineid import parse_engine_id
 from xposture.scanners.ot.snmp.enterprises import ENTERPRISES_ARC, number_from_oid
 from xposture.scanners.ot.snmp.options import SnmpOptions
 from xposture.scanners.ot.snmp.posture import AgentPosture, CommunityResult, V3UserResult, community_label, load_salt
-from xposture.scanners.ot.snmp.walk import Walk, oid_text
+from xposture.scanners.ot.snmp.walk import Value, Walk, oid_text
 
 SCANNER = "snmp"
 PROBE_OIDS = (mib.SYS_DESCR, mib.SYS_OBJECT_ID)
@@ -66,7 +66,11 @@ class LiveScan:
         self.site = site
         self.limiter = RateLimiter(opts.rate_per_s)
         self.client = client or SnmpClient(
-            limiter=self.limiter, audit=self._audit, timeout_s=opts.timeout_s, retries=opts.retries
+            limiter=self.limiter,
+            audit=self._audit,
+            timeout_s=opts.timeout_s,
+            retries=opts.retries,
+            window=opts.max_in_flight,
         )
         self.salt = load_salt(ctx.data_dir) if (opts.communities or opts.community_test) else b""
         self.discoveries: dict[tuple[str, int], Discovery] = {}
@@ -100,6 +104,7 @@ class LiveScan:
         finally:
             for task in tasks:
                 task.cancel()
+            self.client.close()
             if discovery_task is not None:
                 discovery_task.cancel()
 
@@ -268,10 +273,13 @@ class LiveScan:
                 for oid in mib.SYSTEM_SCALARS:
                     self._take(await self.client.get(host, port, auth, [oid], label="v1 system"), walk, None, "")
         jobs: list[Any] = []
-        if "identity" in self.opts.collect:
-            jobs.append(self._identity(host, port, auth, version, walk, posture))
-        if "entity" in self.opts.collect:
-            jobs.append(self._entity(host, port, auth, version, walk, posture))
+        if version != "v1" and "identity" in self.opts.collect:
+            jobs.append(self._identity_bulk(host, port, auth, version, walk, posture))
+        else:
+            if "identity" in self.opts.collect:
+                jobs.append(self._identity(host, port, auth, version, walk, posture))
+            if "entity" in self.opts.collect:
+                jobs.append(self._entity(host, port, auth, version, walk, posture))
         columns = [
             c
             for name, cols in mib.COLLECT_COLUMNS.items()
@@ -284,18 +292,87 @@ class LiveScan:
             jobs.append(self._walk(host, port, auth, version, columns, walk, posture))
         await asyncio.gather(*jobs)
 
-    async def _entity(self, host: str, port: int, auth: Auth, version: str, walk: Walk, posture: AgentPosture) -> None:
-        """ENTITY-MIB in two steps: walk entPhysicalClass, then GET the identity columns of the rows that matter.
+    async def _identity_bulk(
+        self, host: str, port: int, auth: Auth, version: str, walk: Walk, posture: AgentPosture
+    ) -> None:
+        """Identity and ENTITY-MIB classes in one GETBULK (v2c/v3), then the chassis/module details.
 
-        A switch lists every port and sensor as an entity; reading all columns of
-        all rows costs a dozen requests, the chassis and modules need one or two.
+        Non-repeaters GETNEXT into the enterprises arc (first vendor subtree), the
+        802.11 identity row and the UPS/vendor identity objects (asked for by
+        their parent, so the next object is the one wanted when it exists); the
+        repeater walks entPhysicalClass. Three requests fingerprint most agents.
         """
+        numbers = self._enterprises(walk)
+        objects = [o.oid for o in identity_mibs.objects_for(numbers)]
+        dot11 = [c for c, _ in identity_mibs.DOT11_COLUMNS]
+        nexts = [ENTERPRISES_ARC, *dot11, *(o[:-1] for o in objects)]
         class_column = (*mib.ENT_PHYSICAL_ENTRY, mib.ENT["class"])
-        classes, problems = await self.client.walk(
-            host, port, auth, [class_column], label=f"{version} walk", bulk=version != "v1", max_rows=self.opts.max_rows
-        )
-        walk.update(classes)
-        posture.errors.extend(problems)
+        entity = "entity" in self.opts.collect
+        repeaters = [class_column] if entity else []
+        repetitions = max(1, 60 - len(nexts)) if entity else 0
+        reply = await self.client.bulk(host, port, auth, nexts, repeaters, repetitions, label=f"{version} identity")
+        if not reply.ok:
+            self._take(reply, walk, posture, "identity")
+            return
+        wanted = set(objects)
+        head, rows = reply.pairs[: len(nexts)], reply.pairs[len(nexts) :]
+        private = next((oid for oid, _ in head[:1] if oid[:6] == ENTERPRISES_ARC and len(oid) > 6), None)
+        for oid, value in head:
+            in_dot11 = oid[: len(identity_mibs.DOT11_RESOURCE)] == identity_mibs.DOT11_RESOURCE
+            if value is not None and (oid in wanted or in_dot11 or oid == private):
+                walk.set(oid, value)
+        extra: set[int] = set()
+        if private is not None and private[6] not in numbers:
+            extra.add(private[6])
+        if private is not None and private[6] in AGENT_IMPLEMENTERS:
+            hop = await self.client.get_next(
+                host, port, auth, [(*ENTERPRISES_ARC, private[6] + 1)], label=f"{version} private subtree"
+            )
+            for oid, value in hop.values.items():
+                if oid[:6] == ENTERPRISES_ARC and len(oid) > 6:
+                    walk.set(oid, value)
+                    extra.add(oid[6])
+        more = [o.oid for o in identity_mibs.objects_for(extra - numbers) if o.enterprise is not None]
+        jobs: list[Any] = []
+        if more:
+            jobs.append(self._scalars(host, port, auth, more, walk, f"{version} identity"))
+        if entity:
+            classes: dict[tuple[int, ...], Value] = {}
+            last: tuple[int, ...] = class_column
+            for oid, value in rows:
+                if value is None or oid[: len(class_column)] != class_column or oid <= last:
+                    last = class_column  # walk finished inside this reply
+                    break
+                classes[oid] = value
+                last = oid
+            else:
+                if rows and last != class_column:  # the reply ended inside the column: continue the walk
+                    found, problems = await self.client.walk(
+                        host, port, auth, [last], label=f"{version} walk", max_rows=self.opts.max_rows
+                    )
+                    classes.update({o: v for o, v in found.items() if o[: len(class_column)] == class_column})
+                    posture.errors.extend(problems)
+            walk.update(classes)
+            jobs.append(self._entity_details(host, port, auth, version, classes, walk, posture))
+        await asyncio.gather(*jobs)
+
+    @staticmethod
+    def _enterprises(walk: Walk) -> set[int]:
+        object_id = walk.get(mib.SYS_OBJECT_ID)
+        number = number_from_oid(object_id.oid() or "") if object_id else None
+        return {number} if number is not None else set()
+
+    async def _entity_details(
+        self,
+        host: str,
+        port: int,
+        auth: Auth,
+        version: str,
+        classes: dict[tuple[int, ...], Value],
+        walk: Walk,
+        posture: AgentPosture,
+    ) -> None:
+        class_column = (*mib.ENT_PHYSICAL_ENTRY, mib.ENT["class"])
         wanted = [
             oid[len(class_column) :]
             for oid, value in classes.items()
@@ -309,6 +386,20 @@ class LiveScan:
             *(self.client.get(host, port, auth, batch, label=f"{version} entity") for batch in batches)
         ):
             self._take(reply, walk, posture, "entity details")
+
+    async def _entity(self, host: str, port: int, auth: Auth, version: str, walk: Walk, posture: AgentPosture) -> None:
+        """ENTITY-MIB in two steps: walk entPhysicalClass, then GET the identity columns of the rows that matter.
+
+        A switch lists every port and sensor as an entity; reading all columns of
+        all rows costs a dozen requests, the chassis and modules need one or two.
+        """
+        class_column = (*mib.ENT_PHYSICAL_ENTRY, mib.ENT["class"])
+        classes, problems = await self.client.walk(
+            host, port, auth, [class_column], label=f"{version} walk", bulk=version != "v1", max_rows=self.opts.max_rows
+        )
+        walk.update(classes)
+        posture.errors.extend(problems)
+        await self._entity_details(host, port, auth, version, classes, walk, posture)
 
     async def _walk(
         self, host: str, port: int, auth: Auth, version: str, columns: list[Any], walk: Walk, posture: AgentPosture

@@ -52,6 +52,7 @@ class SnmpOptions:
     timeout_s: float = 1.0
     retries: int = 1
     max_rows: int = 4096
+    max_in_flight: int = 64
 
 
 def _split_communities(text: str) -> list[str]:
@@ -94,6 +95,7 @@ def parse_options(source: SourceConfig, ctx: ScanContext) -> SnmpOptions:
     opts.timeout_s = float(raw.get("timeout_s", 1.0))
     opts.retries = max(0, int(raw.get("retries", 1)))
     opts.max_rows = max(1, int(raw.get("max_rows", 4096)))
+    opts.max_in_flight = max(1, int(raw.get("max_in_flight", 64)))
     return opts
 
 

@@ -39,6 +39,7 @@ class SnmpScanner:
         "timeout_s": (int, float),
         "retries": int,
         "max_rows": int,
+        "max_in_flight": int,
     }
     required: ClassVar[tuple[str, ...]] = ()
 
