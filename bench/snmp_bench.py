@@ -59,7 +59,9 @@ def start_agents(hosts: list[str], processes: int, workdir: Path) -> list[SnmpSi
 
 
 def context(environ: dict[str, str], workdir: Path) -> ScanContext:
-    safety = SafetyPolicy(scopes=[ipaddress.ip_network("127.0.0.0/8")], max_rate_per_s=100000, allow_credential_tests=False)
+    safety = SafetyPolicy(
+        scopes=[ipaddress.ip_network("127.0.0.0/8")], max_rate_per_s=100000, allow_credential_tests=False
+    )
     return ScanContext(safety=safety, environ=environ, data_dir=workdir / "store", concurrency=1024)
 
 
@@ -94,11 +96,15 @@ def fingerprint(hosts: list[str], workdir: Path, in_flight: int) -> None:
     identified = [a for a in agents if a.get("identity.vendor") and a.get("system.object_id")]
     hardware = sum(1 for r in records if r["record.type"] == "device_hardware")
     with_firmware = sum(1 for a in agents if a.get("identity.firmware"))
-    print(f"xposture fingerprint: {len(identified)}/{len(hosts)} agents (vendor+sysObjectID), "
-          f"{with_firmware} with firmware, {hardware} ENTITY-MIB entries, "
-          f"{len(ctx.audit_log)} requests in {elapsed:.2f} s ({len(hosts) / elapsed:.0f} agents/s; "
-          f"scanner CPU {cpu:.2f} s)")
+    print(
+        f"xposture fingerprint: {len(identified)}/{len(hosts)} agents (vendor+sysObjectID), "
+        f"{with_firmware} with firmware, {hardware} ENTITY-MIB entries, "
+        f"{len(ctx.audit_log)} requests in {elapsed:.2f} s ({len(hosts) / elapsed:.0f} agents/s; "
+        f"scanner CPU {cpu:.2f} s)"
+    )
     print("  coverage:", dict(Counter(c.status for c in ctx.coverage)))
+    for (status, detail), count in Counter((c.status, c.detail[:90]) for c in ctx.coverage if c.status != "ok").most_common(4):
+        print(f"    {count} {status}: {detail}")
 
 
 def snmpget_loop(hosts: list[str]) -> None:
@@ -109,9 +115,21 @@ def snmpget_loop(hosts: list[str]) -> None:
     answered = 0
     for host in hosts:
         done = subprocess.run(
-            ["snmpget", "-v2c", "-c", "public", "-t", "2", "-r", "1", "-On", f"{host}:{PORT}",
-             *(f"1.3.6.1.2.1.1.{n}.0" for n in range(1, 8))],
-            capture_output=True, check=False,
+            [
+                "snmpget",
+                "-v2c",
+                "-c",
+                "public",
+                "-t",
+                "2",
+                "-r",
+                "1",
+                "-On",
+                f"{host}:{PORT}",
+                *(f"1.3.6.1.2.1.1.{n}.0" for n in range(1, 8)),
+            ],
+            capture_output=True,
+            check=False,
         )
         answered += done.returncode == 0
     elapsed = time.perf_counter() - started
@@ -141,7 +159,9 @@ def sweep(hosts: list[str], communities: list[str], workdir: Path) -> None:
         started = time.perf_counter()
         done = subprocess.run(
             ["onesixtyone", "-p", str(PORT), "-c", str(workdir / "communities.txt"), "-i", str(workdir / "hosts.txt")],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         elapsed = time.perf_counter() - started
         hits = sum(1 for line in done.stdout.splitlines() if "[public]" in line)
@@ -153,16 +173,31 @@ def sweep(hosts: list[str], communities: list[str], workdir: Path) -> None:
 
 async def _plain_gather(hosts: list[str], communities: list[str]) -> float:
     from pysnmp.hlapi.v3arch.asyncio import (
-        CommunityData, ContextData, ObjectIdentity, ObjectType, SnmpEngine, UdpTransportTarget, get_cmd,
+        CommunityData,
+        ContextData,
+        ObjectIdentity,
+        ObjectType,
+        SnmpEngine,
+        UdpTransportTarget,
+        get_cmd,
     )
 
     engine = SnmpEngine()
     started = time.perf_counter()
     targets = {h: await UdpTransportTarget.create((h, PORT), timeout=1, retries=0) for h in hosts}
-    await asyncio.gather(*(
-        get_cmd(engine, CommunityData(c, mpModel=0), targets[h], ContextData(), ObjectType(ObjectIdentity("1.3.6.1.2.1.1.1.0")))
-        for h in hosts for c in communities
-    ))
+    await asyncio.gather(
+        *(
+            get_cmd(
+                engine,
+                CommunityData(c, mpModel=0),
+                targets[h],
+                ContextData(),
+                ObjectType(ObjectIdentity("1.3.6.1.2.1.1.1.0")),
+            )
+            for h in hosts
+            for c in communities
+        )
+    )
     return time.perf_counter() - started
 
 
@@ -176,11 +211,15 @@ def main() -> int:
     parser.add_argument("--in-flight", type=int, default=0, help="requests in flight (default 8 per simulator process)")
     args = parser.parse_args()
     hosts = addresses(args.agents)
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at start (simulators and scanner share them)")
     with tempfile.TemporaryDirectory(prefix="xp-snmp-bench-") as tmp:
         workdir = Path(tmp)
         started = time.perf_counter()
         sims = start_agents(hosts, args.processes, workdir)
-        print(f"{len(sims)} snmpsim processes serving {len(hosts)} agents, started in {time.perf_counter() - started:.1f} s")
+        print(
+            f"{len(sims)} snmpsim processes serving {len(hosts)} agents, started in {time.perf_counter() - started:.1f} s"
+        )
         try:
             fingerprint(hosts, workdir, args.in_flight or 8 * len(sims))
             if not args.no_snmpget:

@@ -309,7 +309,7 @@ class LiveScan:
         class_column = (*mib.ENT_PHYSICAL_ENTRY, mib.ENT["class"])
         entity = "entity" in self.opts.collect
         repeaters = [class_column] if entity else []
-        repetitions = max(1, 60 - len(nexts)) if entity else 0
+        repetitions = max(1, min(32, 60 - len(nexts))) if entity else 0
         reply = await self.client.bulk(host, port, auth, nexts, repeaters, repetitions, label=f"{version} identity")
         if not reply.ok:
             self._take(reply, walk, posture, "identity")
