@@ -50,6 +50,8 @@ class OtProbeScanner:
 
     name: ClassVar[str] = "ot_probe"
     layer: ClassVar[Layer] = Layer.OT
+    active: ClassVar[bool] = True
+    """Skipped as a whole in passive mode (``xposture scan --passive``)."""
     options: ClassVar[Mapping[str, OptionType]] = {
         "targets": list,
         "protocols": list,

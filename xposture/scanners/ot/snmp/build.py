@@ -262,7 +262,7 @@ def _posture_fields(posture: AgentPosture | None) -> dict[str, FieldValue]:
     if posture is None:
         return {"snmp.offline": True}
     fields: dict[str, FieldValue] = {
-        "snmp.offline": False,
+        "snmp.offline": posture.offline,
         "snmp.port": posture.port,
         "snmp.versions": sorted(set(posture.versions)),
         "snmp.v1_enabled": "v1" in posture.versions,
@@ -273,7 +273,7 @@ def _posture_fields(posture: AgentPosture | None) -> dict[str, FieldValue]:
         "snmp.communities_accepted": [c.label for c in posture.communities],
         "snmp.default_community_accepted": any(c.default for c in posture.communities),
         "snmp.writable_community": any(c.writable for c in posture.communities),
-        "snmp.requests_sent": posture.requests,
+        "snmp.requests_sent": None if posture.offline else posture.requests,
     }
     levels = sorted({u.security_level for u in posture.v3_users if u.accepted})
     fields["snmp.v3.security_levels"] = levels

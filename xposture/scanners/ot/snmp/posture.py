@@ -69,6 +69,8 @@ class AgentPosture:
     write_test: bool = False
     errors: list[str] = field(default_factory=list)
     requests: int = 0
+    offline: bool = False
+    """Facts stated by the inventory for a recording (``recorded_with``), not observed live."""
 
 
 def community_label(community: str, salt: bytes, defaults: tuple[str, ...] = DEFAULT_COMMUNITIES) -> tuple[str, bool]:

@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import ClassVar
 
-from xposture.errors import InputError
+from xposture.errors import InputError, ScannerError
 from xposture.model import Layer, Record
 from xposture.scanners.base import OptionType, ScanContext, SourceConfig
 from xposture.scanners.ot.active.targets import expand_targets
 from xposture.scanners.ot.snmp.build import Origin, agent_records
 from xposture.scanners.ot.snmp.live import LiveScan
 from xposture.scanners.ot.snmp.options import parse_options
+from xposture.scanners.ot.snmp.posture import DEFAULT_COMMUNITIES, AgentPosture, CommunityResult
 from xposture.scanners.ot.snmp.recordings import SUFFIXES, read_recording
 
 
@@ -26,6 +27,7 @@ class SnmpScanner:
         "port": int,
         "paths": (list, str),
         "addresses": dict,
+        "recorded_with": dict,
         "communities": (str, list),
         "default_communities": list,
         "credential_tests": bool,
@@ -74,7 +76,8 @@ class SnmpScanner:
             ip = addresses.get(path.stem) or addresses.get(path.name) or ""
             site = source.site
             asset_id = (f"ip:{site}/{ip}" if site else f"ip:{ip}") if ip else f"snmp:{path.stem}"
-            found = list(agent_records(walk, Origin(asset_id=asset_id, site=site, ip=ip, file=str(path))))
+            origin = Origin(asset_id=asset_id, site=site, ip=ip, file=str(path))
+            found = list(agent_records(walk, origin, recorded_posture(source, ip)))
             errors = found[0].get("snmp.errors") if found else None
             status = "partial" if errors else "ok"
             ctx.report(self.name, str(path), status, "offline recording", records=len(found), site=site)
@@ -82,6 +85,31 @@ class SnmpScanner:
         if failures and not records:
             raise failures[0]
         return records
+
+
+def recorded_posture(source: SourceConfig, ip: str) -> AgentPosture | None:
+    """Posture facts the inventory states for its recordings: ``recorded_with: {versions: [v2c], community: public}``.
+
+    A walk taken on site with ``public`` proves that community works; only
+    default community names may be written here (inventories hold no secrets).
+    """
+    stated = source.options.get("recorded_with")
+    if not stated:
+        return None
+    versions = [str(v) for v in stated.get("versions", [])]
+    if any(v not in ("v1", "v2c", "v3") for v in versions):
+        raise ScannerError("recorded_with.versions: use v1, v2c, v3", scanner="snmp", target=source.label)
+    posture = AgentPosture(ip or "", versions=versions, offline=True)
+    name = stated.get("community")
+    if name is not None:
+        if str(name) not in DEFAULT_COMMUNITIES:
+            raise ScannerError(
+                "recorded_with.community: only default community names may appear in an inventory",
+                scanner="snmp",
+                target=source.label,
+            )
+        posture.communities.append(CommunityResult(str(name), True, [v for v in versions if v != "v3"]))
+    return posture
 
 
 def _recording_files(paths: list[Path]) -> list[Path]:
