@@ -103,7 +103,9 @@ def fingerprint(hosts: list[str], workdir: Path, in_flight: int) -> None:
         f"scanner CPU {cpu:.2f} s)"
     )
     print("  coverage:", dict(Counter(c.status for c in ctx.coverage)))
-    for (status, detail), count in Counter((c.status, c.detail[:90]) for c in ctx.coverage if c.status != "ok").most_common(4):
+    for (status, detail), count in Counter(
+        (c.status, c.detail[:90]) for c in ctx.coverage if c.status != "ok"
+    ).most_common(4):
         print(f"    {count} {status}: {detail}")
 
 
