@@ -13,6 +13,7 @@ from tests.peers.bacnet_responder import UdpResponder, bacnet_responder  # noqa:
 from tests.peers.enip_responder import Responder, enip_responder, start_enip  # noqa: F401
 from tests.peers.modbus_server import ModbusServer, modbus_server  # noqa: F401
 from tests.peers.s7_responder import s7_responder  # noqa: F401
+from tests.scanners.ot.snmp.helpers import assert_fields_listed
 from xposture.model import Record
 from xposture.scanners.base import SafetyPolicy, ScanContext, SourceConfig
 from xposture.scanners.ot.probe.scanner import OtProbeScanner
@@ -30,7 +31,9 @@ def probe(options: dict[str, Any], ctx: ScanContext) -> list[Record]:
     async def collect() -> list[Record]:
         return [r async for r in OtProbeScanner().scan(source, ctx)]
 
-    return asyncio.run(collect())
+    records = asyncio.run(collect())
+    assert_fields_listed(records)
+    return records
 
 
 def test_disabled_unless_the_inventory_enables_it(modbus_server: ModbusServer, tmp_path: Path) -> None:  # noqa: F811

@@ -4,12 +4,45 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from xposture.model import Record
 from xposture.scanners.base import SafetyPolicy, ScanContext, SourceConfig
 from xposture.scanners.ot.snmp.scanner import SnmpScanner
+
+REPO = Path(__file__).resolve().parents[4]
+
+
+def listed_fields() -> dict[str, set[str]]:
+    """Record type -> fields listed in docs/taxonomy.md and docs/taxonomy/snmp.md."""
+    fields: dict[str, set[str]] = {}
+    for page in (REPO / "docs" / "taxonomy.md", REPO / "docs" / "taxonomy" / "snmp.md"):
+        current = ""
+        for line in page.read_text().splitlines():
+            heading = re.match(r"^## (.+?)\s*$", line)
+            if heading:
+                current = heading.group(1)
+                fields.setdefault(current, set())
+            row = re.match(r"^\| ([a-z0-9_.*]+) \| ", line)
+            if row and current and row.group(1) != "field":
+                fields[current].add(row.group(1))
+    return fields
+
+
+def assert_fields_listed(records: Iterable[Record]) -> None:
+    """Every emitted field is in the taxonomy (for its type or for every record)."""
+    listed = listed_fields()
+    common = listed["(every record)"]
+    missing = {
+        (r["record.type"], name)
+        for r in records
+        for name in r
+        if name not in common and name not in listed.get(str(r["record.type"]), set())
+    }
+    assert not missing
 
 
 def loopback_context(tmp_path: Path, environ: dict[str, str] | None = None, **safety: Any) -> ScanContext:
