@@ -115,8 +115,10 @@ def test_lldp_neighbours_become_comms_links(crafted_agent: SnmpSim, tmp_path: Pa
     assert link["link.remote_chassis_id"] == "00:07:ed:11:22:33"
     assert link["link.remote_mac"] == "00:07:ed:11:22:33"
     assert link["link.remote_port"] == "X1"
-    assert link["link.remote_system_name"] == "plc-cell-a"
-    assert link["link.remote_mgmt_ip"] == "10.10.1.5"
+    assert link["link.remote_device"] == "plc-cell-a"
+    assert link["link.remote_address"] == "10.10.1.5"
+    assert link["link.local_device"] == "cell-a-sw1"
+    assert link["link.local_address"] == "127.0.0.1"
     assert link["link.remote_capabilities"] == ["bridge", "router"]
     agent = by_type(records, "snmp_agent")[0]
     assert agent["identity.vendor"] == "Hirschmann" and agent["identity.firmware"] == "08.0.00"

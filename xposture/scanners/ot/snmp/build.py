@@ -436,7 +436,10 @@ def _lldp_links(walk: Walk, origin: Origin, base: dict[str, FieldValue], problem
         local_desc = local_descr.get((port_num,))
         fields["link.local_port"] = _lldp_id(local_id, None) or _lldp_id(local_desc, None)
         fields["link.local_chassis_id"] = _lldp_id(local_chassis, 4)
-        fields["link.local_system_name"] = _lldp_id(local_name, None)
+        fields["link.local_device"] = (
+            _lldp_id(local_name, None) or _text_field(base, "asset.name") or origin.name or None
+        )
+        fields["link.local_address"] = origin.ip or None
         subtype = columns["chassis_id_subtype"].get(index)
         fields["link.remote_chassis_id"] = _lldp_id(
             columns["chassis_id"].get(index), subtype.number() if subtype else None
@@ -446,7 +449,7 @@ def _lldp_links(walk: Walk, origin: Origin, base: dict[str, FieldValue], problem
             columns["port_id"].get(index), port_subtype.number() if port_subtype else None
         )
         fields["link.remote_port_descr"] = _lldp_id(columns["port_descr"].get(index), None)
-        fields["link.remote_system_name"] = _lldp_id(columns["sys_name"].get(index), None)
+        fields["link.remote_device"] = _lldp_id(columns["sys_name"].get(index), None)
         fields["link.remote_system_descr"] = _lldp_id(columns["sys_descr"].get(index), None)
         if subtype is not None and subtype.number() == 4:
             fields["link.remote_mac"] = fields["link.remote_chassis_id"]
@@ -458,12 +461,17 @@ def _lldp_links(walk: Walk, origin: Origin, base: dict[str, FieldValue], problem
                 name for i, name in enumerate(mib.LLDP_CAPABILITIES) if bits & (0x8000 >> i)
             ]
         remote_ips = [_man_address(suffix) for suffix in addresses if suffix[:3] == index]
-        fields["link.remote_mgmt_ip"] = next((ip for ip in remote_ips if ip), None)
+        fields["link.remote_address"] = next((ip for ip in remote_ips if ip), None)
         key = f"lldp/{port_num}/{rem_index}"
         fields["link.source"] = "snmp:lldp-mib"
         yield _record("comms_link", origin, key, fields, oid=oid_text((*mib.LLDP_REM_ENTRY, 5, *index)))
     if len(indexes) >= MAX_TABLE_ROWS:
         problems.add("lldpRemTable: row limit reached")
+
+
+def _text_field(fields: dict[str, FieldValue], name: str) -> str | None:
+    value = fields.get(name)
+    return value if isinstance(value, str) and value else None
 
 
 def _lldp_id(value: Value | None, subtype: int | None) -> str | None:
