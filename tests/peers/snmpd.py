@@ -53,6 +53,7 @@ def config(port: int) -> str:
             "sysContact ops@example.invalid",
             "sysServices 72",
             f"rocommunity {READ_COMMUNITY} 127.0.0.1",
+            "rocommunity public 127.0.0.1",  # the factory default the credential test must find
             f"rwcommunity {WRITE_COMMUNITY} 127.0.0.1",
             "createUser xp-noauth",
             f'createUser xp-md5des MD5 "{AUTH_KEY}" DES "{PRIV_KEY}"',

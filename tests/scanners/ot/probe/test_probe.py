@@ -14,6 +14,7 @@ from tests.peers.enip_responder import Responder, enip_responder, start_enip  # 
 from tests.peers.modbus_server import ModbusServer, modbus_server  # noqa: F401
 from tests.peers.s7_responder import s7_responder  # noqa: F401
 from tests.scanners.ot.snmp.helpers import assert_fields_listed
+from xposture.errors import ScannerError
 from xposture.model import Record
 from xposture.scanners.base import SafetyPolicy, ScanContext, SourceConfig
 from xposture.scanners.ot.probe.scanner import OtProbeScanner
@@ -129,3 +130,11 @@ def test_hostile_and_silent_devices_are_errors_not_crashes(tmp_path: Path) -> No
     assert statuses["127.0.0.1:9"] == "failed"  # connection refused
     assert statuses["10.1.2.3"] == "skipped"
     assert all(a["target"].startswith("127.0.0.1:") for a in ctx.audit_log)
+
+
+@pytest.mark.parametrize("protocol", ["iec104", "profinet_dcp", "modbus_sweep"])
+def test_unsafe_protocols_do_not_exist(protocol: str, tmp_path: Path) -> None:
+    ctx = context(tmp_path)
+    with pytest.raises(ScannerError):
+        probe({"targets": ["127.0.0.1"], "protocols": [protocol], "enabled": True}, ctx)
+    assert ctx.audit_log == []

@@ -46,6 +46,9 @@ def assert_fields_listed(records: Iterable[Record]) -> None:
 
 
 def loopback_context(tmp_path: Path, environ: dict[str, str] | None = None, **safety: Any) -> ScanContext:
+    """Scopes cover 127.0.0.0/8 only; ``safety`` overrides SafetyPolicy fields (e.g. ``credential_tests=True``)."""
+    if "credential_tests" in safety:
+        safety["allow_credential_tests"] = safety.pop("credential_tests")
     policy = SafetyPolicy(scopes=[ipaddress.ip_network("127.0.0.0/8")], max_rate_per_s=2000, **safety)
     return ScanContext(safety=policy, environ=environ or {}, data_dir=tmp_path / "store")
 

@@ -183,3 +183,15 @@ def test_management_zone_policy_marks_agents_reachable_from_outside(snmpsim_agen
     options["targets"] = [f"127.0.0.1:{snmpsim_agent.port}"]
     agent = by_type(scan(options, ctx), "snmp_agent")[0]
     assert agent.get("snmp.probe_source_zone") == "cell-a"
+
+
+def test_builtin_default_list_finds_public_on_net_snmp(snmpd_agent: Snmpd, tmp_path: Path) -> None:  # noqa: F811
+    ctx = loopback_context(tmp_path, credential_tests=True)  # as with `xposture scan --credential-tests`
+    options = {"targets": [f"127.0.0.1:{snmpd_agent.port}"], "versions": ["v2c"], "timeout_s": 0.5, "retries": 0}
+    records = scan(options, ctx)
+    [community] = by_type(records, "snmp_community")
+    assert community["snmp.community.label"] == "public" and community["snmp.community.default"] is True
+    fired = {m.rule.name for m in RuleSet.load([PACKS / "snmp"]).evaluate(records)}
+    assert "snmp.default_community" in fired
+    tried = [a for a in ctx.audit_log if "community GET" in a["sent"]]
+    assert len(tried) == 15  # the whole built-in list, each once, no retries
