@@ -109,6 +109,26 @@ def fingerprint(hosts: list[str], workdir: Path, in_flight: int) -> None:
         print(f"    {count} {status}: {detail}")
 
 
+def system_only(hosts: list[str], workdir: Path, in_flight: int) -> None:
+    """The same work as the snmpget loop (one GET of the system group per agent), through the scanner."""
+    ctx = context({"XP_BENCH": "public"}, workdir)
+    options = {
+        "targets": [f"{h}:{PORT}" for h in hosts],
+        "communities": "env:XP_BENCH",
+        "versions": ["v2c"],
+        "collect": [],
+        "engine_discovery": False,
+        "concurrency": 512,
+        "max_in_flight": in_flight,
+        "rate": 100000,
+        "timeout_s": 3.0,
+        "retries": 1,
+    }
+    records, elapsed = run_scanner(options, ctx)
+    agents = sum(1 for r in records if r["record.type"] == "snmp_agent" and r.get("system.descr"))
+    print(f"xposture system group only: {agents}/{len(hosts)} agents in {elapsed:.2f} s")
+
+
 def snmpget_loop(hosts: list[str]) -> None:
     if shutil.which("snmpget") is None:
         print("snmpget loop: skipped (net-snmp's snmpget not installed)")
@@ -224,6 +244,7 @@ def main() -> int:
         )
         try:
             fingerprint(hosts, workdir, args.in_flight or 8 * len(sims))
+            system_only(hosts, workdir, args.in_flight or 8 * len(sims))
             if not args.no_snmpget:
                 snmpget_loop(hosts)
             wrong = [f"guess{i:02d}" for i in range(args.communities - 1)]
