@@ -133,6 +133,8 @@ class SnmpClient:
         self.timeout_s = timeout_s
         self.retries = retries
         self.sent = 0
+        self.sent_to: dict[str, int] = {}
+        """Requests per ``host:port``, for ``snmp.requests_sent``."""
         self.wire = WireClient()
         self._transports: dict[tuple[str, int, float, int], Any] = {}
         self._window = asyncio.Semaphore(window)
@@ -183,8 +185,10 @@ class SnmpClient:
         except ValueError:
             return Reply(error="not an IP address")
         await self.limiter.acquire()
-        self.audit(f"{host}:{port}", what)
+        target = f"{host}:{port}"
+        self.audit(target, what)
         self.sent += 1
+        self.sent_to[target] = self.sent_to.get(target, 0) + 1
         if isinstance(auth, CommunityAuth):
             try:
                 answer = await self.wire.request(host, port, auth, request, timeout_s=timeout_s, retries=retries)

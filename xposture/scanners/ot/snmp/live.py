@@ -130,7 +130,6 @@ class LiveScan:
         posture = AgentPosture(
             host.host, port, community_test=self.opts.community_test, write_test=self.opts.write_test
         )
-        sent_before = self.client.sent
         walk = Walk()
         credential = await self._sweep_communities(host.host, port, posture, walk)
         v3_credential = await self._try_v3_users(host.host, port, posture, walk)
@@ -141,7 +140,7 @@ class LiveScan:
             await self._collect(host.host, port, credential, walk, posture)
             if self.opts.write_test:
                 await self._write_test(host.host, port, posture, walk)
-        posture.requests = self.client.sent - sent_before
+        posture.requests = self.client.sent_to.get(target, 0)
         if credential is None and not posture.versions:
             tried = "no community or v3 user accepted and no reply to v3 engine discovery"
             self.ctx.report(SCANNER, target, "timeout", tried, site=self.site)
