@@ -211,7 +211,9 @@ class LiveScan:
             walk.update(reply.values)
         best_name = next((c for c, _ in accepted_by if c in self.opts.communities), accepted_by[0][0])
         if sweep_version == "v2c" and "v1" in self.opts.versions:
-            reply = await self.client.get(host, port, community(best_name, "v1"), PROBE_OIDS, label="v1 check")
+            reply = await self.client.get(
+                host, port, community(best_name, "v1"), PROBE_OIDS, label="v1 check", retries=0, windowed=False
+            )
             if accepted(reply):
                 posture.versions.append("v1")
                 best_label = self._label(best_name)[0]
@@ -265,7 +267,7 @@ class LiveScan:
     async def _collect(self, host: str, port: int, credential: Credential, walk: Walk, posture: AgentPosture) -> None:
         """System group (unless the sweep already read it), identity objects and the configured tables."""
         auth, version = credential.auth, credential.version
-        if any(walk.get(oid) is None for oid in mib.SYSTEM_SCALARS[2:]) and walk.get(mib.SYS_NAME) is None:
+        if walk.get(mib.SYS_NAME) is None and walk.get(mib.SYS_UPTIME) is None:  # a v1 sweep read two objects only
             reply = await self.client.get(host, port, auth, mib.SYSTEM_SCALARS, label=f"{version} system")
             self._take(reply, walk, posture, "system group")
             if version == "v1" and not reply.ok:  # v1 fails the whole PDU on one missing object: ask one by one
