@@ -58,8 +58,10 @@ def agent_records(walk: Walk, origin: Origin, posture: AgentPosture | None = Non
     interfaces = list(_interfaces(walk, problems))
     hardware = list(_hardware(walk, problems))
     agent_mac = _agent_mac(walk, interfaces, origin.ip, posture)
-    base = _base_fields(origin, agent_mac)
     system = _system_fields(walk, problems)
+    if not origin.name and isinstance(system.get("system.name"), str) and system["system.name"]:
+        origin = Origin(origin.asset_id, origin.site, origin.ip, origin.target, origin.file, str(system["system.name"]))
+    base = _base_fields(origin, agent_mac)
     identity = _identity(walk, system, hardware, posture)
     fields: dict[str, FieldValue] = {**base, **system, **identity}
     fields.update(_posture_fields(posture))

@@ -253,9 +253,12 @@ class SnmpClient:
         chosen = tuple(oids[:MAX_VARBINDS_PER_REQUEST])
         what = f"{label} GET {','.join(oid_text(o) for o in chosen[:4])}{'...' if len(chosen) > 4 else ''}"
         request = Request("get", chosen)
-        return await self._send(
+        reply = await self._send(
             what, host, port, auth, request, windowed=windowed, timeout_s=timeout_s, retries=retries
         )
+        asked = set(chosen)
+        reply.values = {oid: value for oid, value in reply.values.items() if oid in asked}  # nothing unasked for
+        return reply
 
     async def get_next(self, host: str, port: int, auth: Auth, oids: Sequence[Oid], *, label: str) -> Reply:
         """One GETNEXT: the first objects after ``oids`` (used to find which vendor subtrees exist)."""
