@@ -6,7 +6,7 @@ import pytest
 
 from xposture.scanners.ot.snmp import enterprises
 from xposture.scanners.ot.snmp.engineid import parse_engine_id
-from xposture.scanners.ot.snmp.identity_mibs import normalise_version
+from xposture.scanners.ot.snmp.identity_mibs import cisco_image, normalise_version
 from xposture.scanners.ot.snmp.sysdescr import parse_sysdescr
 
 CASES = [
@@ -163,3 +163,16 @@ def test_enterprise_table_and_oid_numbers() -> None:
 )
 def test_version_normalisation(raw: str, expected: str) -> None:
     assert normalise_version(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("image", "version", "platform"),
+    [
+        ("flash:c3550-i9q3l2-mz.121-8.EA1c/c3550-i9q3l2-mz.121-8.EA1c.bin", "12.1(8)EA1c", "C3550"),
+        ("flash:c2600-i-mz.122-15.T5.bin", "12.2(15)T5", "C2600"),
+        ("bootflash:c7200-adventerprisek9-mz.151-4.M4.bin", "15.1(4)M4", "C7200"),
+        ("not an image", "", ""),
+    ],
+)
+def test_cisco_boot_image_names(image: str, version: str, platform: str) -> None:
+    assert (cisco_image(image, "version"), cisco_image(image, "platform")) == (version, platform)

@@ -18,7 +18,7 @@ EXPECTED = {
     "apc-8641": ("APC", "AP8641", "6.7.2"),
     "cisco-c3560": ("Cisco", "WS-C3560G-48TS-E", "12.2(55)SE3"),
     "eaton-93e-80": ("Eaton", "EATON 93E 80", "2.08.0011"),
-    "geist-temperature-sensor": ("Vertiv", None, "3.4.0"),
+    "geist-temperature-sensor": ("Vertiv", "Geist WD15", "3.4.0"),
     "hp-onboard-administrator": ("HP", "BladeSystem c7000 Enclosure G2", "3.60"),
     "huawei-gse200m": ("Huawei", "UPS5000", "V100R001C10B003SP00"),
     "metel-poe-box": ("Metel", "2G-2S.0.2.F-BOX-PoE (M-PoE)", "60.7050"),

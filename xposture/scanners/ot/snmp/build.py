@@ -189,6 +189,8 @@ def _mib_identity(walk: Walk, system: dict[str, FieldValue]) -> dict[str, tuple[
         value = walk.get(obj.oid)
         raw = value.octets() if value else None
         text = safe_text(raw, 128) if raw else ""
+        if obj.parse and text:
+            text = identity_mibs.cisco_image(text, "platform" if obj.parse == "cisco_platform" else "version")
         if text and text.lower() not in ("none", "unknown", "n/a") and obj.field not in found:
             found[obj.field] = (text, obj.mib)
     for column, name in identity_mibs.DOT11_COLUMNS:

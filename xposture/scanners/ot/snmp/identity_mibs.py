@@ -21,6 +21,8 @@ class IdentityObject:
     field: str  # vendor | model | firmware | serial | hardware | product | agent_firmware
     mib: str
     enterprise: int | None = None
+    parse: str = ""
+    """How to read the value: ``""`` as text, ``cisco_image`` as a Cisco IOS image file name."""
 
 
 UPS_IDENT = (1, 3, 6, 1, 2, 1, 33, 1, 1)
@@ -50,8 +52,12 @@ VENDOR: tuple[IdentityObject, ...] = (
     IdentityObject((*_E, 705, 1, 1, 4, 0), "firmware", "MG-SNMP-UPS-MIB upsmgIdentFirmwareVersion", 705),
     IdentityObject((*_E, 705, 1, 1, 7, 0), "serial", "MG-SNMP-UPS-MIB upsmgIdentSerialNumber", 705),
     IdentityObject((*_E, 850, 1, 2, 1, 1, 3, 0), "firmware", "TRIPPLITE-PRODUCTS tlpAgentVersion", 850),
-    IdentityObject((*_E, 21239, 5, 1, 1, 1, 0), "product", "GEIST-V5-MIB productTitle", 21239),
+    IdentityObject((*_E, 21239, 5, 1, 1, 1, 0), "model", "GEIST-V5-MIB productTitle", 21239),
     IdentityObject((*_E, 21239, 5, 1, 1, 2, 0), "firmware", "GEIST-V5-MIB productVersion", 21239),
+    IdentityObject((*_E, 9, 3, 6, 2, 0), "hardware", "OLD-CISCO-CHASSIS-MIB chassisVersion", 9),
+    IdentityObject((*_E, 9, 3, 6, 3, 0), "serial", "OLD-CISCO-CHASSIS-MIB chassisId", 9),
+    IdentityObject((*_E, 9, 2, 1, 73, 0), "firmware", "OLD-CISCO-SYSTEM-MIB boot image", 9, "cisco_image"),
+    IdentityObject((*_E, 9, 2, 1, 73, 0), "model", "OLD-CISCO-SYSTEM-MIB boot image", 9, "cisco_platform"),
     IdentityObject((*_E, 232, 22, 2, 3, 1, 1, 1, 3, 1), "model", "CPQRACK-MIB cpqRackCommonEnclosureModel", 232),
     IdentityObject((*_E, 232, 22, 2, 3, 1, 1, 1, 7, 1), "serial", "CPQRACK-MIB cpqRackCommonEnclosureSerialNum", 232),
     IdentityObject((*_E, 232, 22, 2, 3, 1, 1, 1, 8, 1), "firmware", "CPQRACK-MIB cpqRackCommonEnclosureFWRev", 232),
@@ -79,14 +85,40 @@ def objects_for(enterprises: set[int]) -> tuple[IdentityObject, ...]:
 
 
 _PREFIX = re.compile(r"^(?:[A-Za-z][A-Za-z ]{0,12}:\s*)")
-_DOTTED = re.compile(r"^[vV]?(?P<version>\d+(?:\.\w+)+)")
+_LEADING_V = re.compile(r"^[vV](?=\d+\.)")
+_VERSION_WORD = re.compile(r"^[vV]?\d")
 
 
 def normalise_version(text: str) -> str:
     """``v6.7.2`` -> ``6.7.2``; ``INV: 2.08.0011`` -> ``2.08.0011``; ``15.5.4 (Build 1045)`` -> ``15.5.4``.
 
-    Versions that are not dotted numbers (Huawei's ``V100R001C10SPC600``) are kept as they are.
+    The version is the first word after any label, without a ``v`` before a
+    dotted number; Cisco's ``12.1(8)EA1c`` and Huawei's ``V100R001C10SPC600``
+    are kept as they are.
     """
-    stripped = _PREFIX.sub("", text.strip())
-    match = _DOTTED.match(stripped)
-    return match.group("version") if match else text.strip()
+    stripped = _PREFIX.sub("", text.strip()) if not text.strip()[:1].isdigit() else text.strip()
+    words = stripped.split()
+    word = next((w for w in words if _VERSION_WORD.match(w)), words[0] if words else "")
+    return _LEADING_V.sub("", word)
+
+
+_CISCO_IMAGE = re.compile(
+    r"(?:^|[/:])(?P<platform>c\d{3,4}[a-z]*|cat\d{4}|[a-z]+\d{3,4}[a-z]*)-[\w]+-m[a-z]*\.(?P<major>\d{2})(?P<minor>\d)-(?P<rebuild>\d+)\.?(?P<train>[A-Za-z]+\d*[a-z]?)?",
+    re.IGNORECASE,
+)
+
+
+def cisco_image(text: str, part: str) -> str:
+    """``flash:c3550-i9q3l2-mz.121-8.EA1c.bin`` -> ``12.1(8)EA1c`` (``firmware``) or ``C3550`` (``platform``).
+
+    Old IOS devices name their release only in the boot image file; its name
+    encodes platform, feature set and version (``121-8.EA1c`` = 12.1(8)EA1c).
+    """
+    match = _CISCO_IMAGE.search(text)
+    if match is None:
+        return ""
+    if part == "platform":
+        return match.group("platform").upper()
+    major = str(int(match.group("major")[0] + match.group("major")[1]))
+    version = f"{major}.{match.group('minor')}({match.group('rebuild')})"
+    return version + (match.group("train") or "")
