@@ -176,32 +176,10 @@ class LiveScan:
         sweep_version = "v2c" if "v2c" in self.opts.versions else ("v1" if "v1" in self.opts.versions else "")
         if not sweep_version:
             return None
-        replies = await asyncio.gather(
-            *(
-                self.client.get(
-                    host,
-                    port,
-                    community(c, sweep_version),
-                    probe_oids(sweep_version),
-                    label=f"{sweep_version} community",
-                    retries=0,
-                    windowed=False,
-                )
-                for c in candidates
-            )
-        )
-        accepted_by = [(c, r) for c, r in zip(candidates, replies, strict=True) if accepted(r)]
+        accepted_by = await self._sweep(host, port, candidates, sweep_version)
         if not accepted_by and sweep_version == "v2c" and "v1" in self.opts.versions:
             sweep_version = "v1"
-            replies = await asyncio.gather(
-                *(
-                    self.client.get(
-                        host, port, community(c, "v1"), PROBE_OIDS, label="v1 community", retries=0, windowed=False
-                    )
-                    for c in candidates
-                )
-            )
-            accepted_by = [(c, r) for c, r in zip(candidates, replies, strict=True) if accepted(r)]
+            accepted_by = await self._sweep(host, port, candidates, "v1")
         if not accepted_by:
             return None
         posture.versions.append(sweep_version)
@@ -222,6 +200,39 @@ class LiveScan:
                         result.versions.append("v1")
         best = self._label(best_name)[0]
         return Credential(community(best_name, sweep_version), sweep_version, f"community {best}")
+
+    async def _sweep(self, host: str, port: int, candidates: list[str], version: str) -> list[tuple[str, Reply]]:
+        """Every candidate at once, unanswered-is-no (onesixtyone's rule); then one gentler pass for configured ones.
+
+        Agents drop wrong communities silently, so the first pass neither retries
+        nor waits for the in-flight window. A configured community is expected
+        to work: if nothing answered at all, it is asked again inside the window
+        with the configured retries, so an agent that was merely slow (or a
+        lost datagram) is not reported as unreachable.
+        """
+
+        async def ask(names: list[str], *, retries: int, windowed: bool) -> list[tuple[str, Reply]]:
+            replies = await asyncio.gather(
+                *(
+                    self.client.get(
+                        host,
+                        port,
+                        community(name, version),
+                        probe_oids(version),
+                        label=f"{version} community",
+                        retries=retries,
+                        windowed=windowed,
+                    )
+                    for name in names
+                )
+            )
+            return [(n, r) for n, r in zip(names, replies, strict=True) if accepted(r)]
+
+        found = await ask(candidates, retries=0, windowed=False)
+        configured = [c for c in candidates if c in self.opts.communities]
+        if not found and configured and self.opts.retries > 0:
+            found = await ask(configured, retries=self.opts.retries - 1, windowed=True)
+        return found
 
     async def _try_v3_users(self, host: str, port: int, posture: AgentPosture, walk: Walk) -> Credential | None:
         if "v3" not in self.opts.versions or not self.opts.v3_users:
