@@ -35,7 +35,7 @@ def test_rules_fire_on_offline_recordings(tmp_path: Path) -> None:
     records = scan({"paths": [str(DATA)]}, loopback_context(tmp_path))
     ruleset = RuleSet.load([PACKS / "snmp"])
     hits = {(m.rule.name, str(m.record["asset.id"])) for m in ruleset.evaluate(records)}
-    assert ("snmp.firmware_unidentified", "snmp:cts-media-converter") in hits
-    assert ("snmp.firmware_unidentified", "snmp:apc-8641") not in hits
+    assert ("snmp.agent_firmware_unidentified", "snmp:cts-media-converter") in hits
+    assert ("snmp.agent_firmware_unidentified", "snmp:apc-8641") not in hits
     # offline recordings say nothing about versions or communities
     assert not any(name in ("snmp.v1_enabled", "snmp.default_community") for name, _ in hits)
