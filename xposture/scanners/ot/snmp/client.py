@@ -265,23 +265,6 @@ class SnmpClient:
         chosen = tuple(oids[:MAX_VARBINDS_PER_REQUEST])
         return await self._send(f"{label} GETNEXT {oid_text(chosen[0])}", host, port, auth, Request("next", chosen))
 
-    async def bulk(
-        self,
-        host: str,
-        port: int,
-        auth: Auth,
-        non_repeaters: Sequence[Oid],
-        repeaters: Sequence[Oid],
-        max_repetitions: int,
-        *,
-        label: str,
-    ) -> Reply:
-        """One GETBULK: a GETNEXT for each non-repeater, then ``max_repetitions`` rows of the repeaters."""
-        oids = (*non_repeaters, *repeaters)
-        request = Request("bulk", tuple(oids), max_repetitions, non_repeaters=len(non_repeaters))
-        what = f"{label} GETBULK {len(non_repeaters)} next + {','.join(oid_text(o) for o in repeaters[:2])}"
-        return await self._send(what, host, port, auth, request)
-
     async def set_octets(self, host: str, port: int, auth: Auth, oid: Oid, value: bytes, *, label: str) -> Reply:
         """SET one OCTET STRING: used only to write back the value just read (writable-community test)."""
         what = f"{label} SET {oid_text(oid)} (value read back unchanged)"

@@ -307,32 +307,32 @@ class LiveScan:
     async def _identity_bulk(
         self, host: str, port: int, auth: Auth, version: str, walk: Walk, posture: AgentPosture
     ) -> None:
-        """Identity and ENTITY-MIB classes in one GETBULK (v2c/v3), then the chassis/module details.
+        """Identity objects and the presence of ENTITY-MIB in one GETNEXT (v2c/v3), then what they call for.
 
-        Non-repeaters GETNEXT into the enterprises arc (first vendor subtree), the
-        802.11 identity row and the UPS/vendor identity objects (asked for by
-        their parent, so the next object is the one wanted when it exists); the
-        repeater walks entPhysicalClass. Three requests fingerprint most agents.
+        The request asks for the object after: the enterprises arc (the first
+        vendor subtree), the 802.11 identity row, each UPS/vendor identity object's
+        parent (so the answer is the object itself when it exists) and
+        entPhysicalClass (so an agent without ENTITY-MIB costs nothing more).
+        Three requests fingerprint most agents; a chassis with modules adds a walk.
         """
         numbers = self._enterprises(walk)
         objects = [o.oid for o in identity_mibs.objects_for(numbers)]
         dot11 = [c for c, _ in identity_mibs.DOT11_COLUMNS]
-        nexts = [ENTERPRISES_ARC, *dot11, *(o[:-1] for o in objects)]
         class_column = (*mib.ENT_PHYSICAL_ENTRY, mib.ENT["class"])
         entity = "entity" in self.opts.collect
-        repeaters = [class_column] if entity else []
-        repetitions = max(1, min(32, 60 - len(nexts))) if entity else 0
-        reply = await self.client.bulk(host, port, auth, nexts, repeaters, repetitions, label=f"{version} identity")
+        nexts = [ENTERPRISES_ARC, *dot11, *(o[:-1] for o in objects), *([class_column] if entity else [])]
+        reply = await self.client.get_next(host, port, auth, nexts, label=f"{version} identity")
         if not reply.ok:
             self._take(reply, walk, posture, "identity")
             return
         wanted = set(objects)
-        head, rows = reply.pairs[: len(nexts)], reply.pairs[len(nexts) :]
-        private = next((oid for oid, _ in head[:1] if oid[:6] == ENTERPRISES_ARC and len(oid) > 6), None)
-        for oid, value in head:
+        private = next((oid for oid, _ in reply.pairs[:1] if oid[:6] == ENTERPRISES_ARC and len(oid) > 6), None)
+        has_entity = False
+        for oid, value in reply.pairs:
             in_dot11 = oid[: len(identity_mibs.DOT11_RESOURCE)] == identity_mibs.DOT11_RESOURCE
             if value is not None and (oid in wanted or in_dot11 or oid == private):
                 walk.set(oid, value)
+            has_entity = has_entity or (value is not None and oid[: len(class_column)] == class_column)
         extra: set[int] = set()
         if private is not None and private[6] not in numbers:
             extra.add(private[6])
@@ -348,24 +348,8 @@ class LiveScan:
         jobs: list[Any] = []
         if more:
             jobs.append(self._scalars(host, port, auth, more, walk, f"{version} identity"))
-        if entity:
-            classes: dict[tuple[int, ...], Value] = {}
-            last: tuple[int, ...] = class_column
-            for oid, value in rows:
-                if value is None or oid[: len(class_column)] != class_column or oid <= last:
-                    last = class_column  # walk finished inside this reply
-                    break
-                classes[oid] = value
-                last = oid
-            else:
-                if rows and last != class_column:  # the reply ended inside the column: continue the walk
-                    found, problems = await self.client.walk(
-                        host, port, auth, [last], label=f"{version} walk", max_rows=self.opts.max_rows
-                    )
-                    classes.update({o: v for o, v in found.items() if o[: len(class_column)] == class_column})
-                    posture.errors.extend(problems)
-            walk.update(classes)
-            jobs.append(self._entity_details(host, port, auth, version, classes, walk, posture))
+        if has_entity:
+            jobs.append(self._entity(host, port, auth, version, walk, posture))
         await asyncio.gather(*jobs)
 
     @staticmethod
