@@ -41,11 +41,12 @@ def run_import(args: argparse.Namespace) -> int:
         f"imported {report.advisories} advisories, {report.kev} KEV and {report.epss} EPSS rows from {report.files} files "
         f"({report.skipped_unchanged} unchanged) in {report.seconds:.1f} s",
         markup=False,
+        soft_wrap=True,
     )
     for error in report.errors[:20]:
-        console.print("error: " + terminal_safe(error), markup=False)
+        console.print("error: " + terminal_safe(error), markup=False, soft_wrap=True)
     for ignored in report.ignored[:5]:
-        console.print("ignored (not an advisory): " + terminal_safe(ignored), markup=False)
+        console.print("ignored (not an advisory): " + terminal_safe(ignored), markup=False, soft_wrap=True)
     return EXIT_USAGE if report.errors and not (report.advisories or report.kev or report.epss or report.skipped_unchanged) else EXIT_OK
 
 
@@ -53,7 +54,7 @@ def run_status(args: argparse.Namespace) -> int:
     console = stderr_console(args)
     path = db_path(args)
     if not path.exists():
-        console.print(f"no advisory database at {path}; run 'xposture advisories import PATH'", markup=False)
+        console.print(f"no advisory database at {path}; run 'xposture advisories import PATH'", markup=False, soft_wrap=True)
         return EXIT_FINDINGS if args.fail_stale else EXIT_OK
     with AdvisoryDB(path) as db:
         status = db.status()
@@ -78,6 +79,7 @@ def run_status(args: argparse.Namespace) -> int:
             if status["advisories"]
             else "warning: advisory database is empty",
             markup=False,
+        soft_wrap=True,
         )
         return EXIT_FINDINGS if args.fail_stale else EXIT_OK
     return EXIT_OK

@@ -90,10 +90,10 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"not an SBOM: {exc.message}", file=str(path)) from exc
     for doc in documents:
         for error in doc.schema_errors[:3]:
-            console.print(f"schema: {terminal_safe(doc.path)}: {terminal_safe(error)}", markup=False)
+            console.print(f"schema: {terminal_safe(doc.path)}: {terminal_safe(error)}", markup=False, soft_wrap=True)
     records = [r for doc in documents for r in component_records(doc)]
     if not records:
-        console.print("error: no components parsed from the SBOM(s): refusing to report clean", markup=False)
+        console.print("error: no components parsed from the SBOM(s): refusing to report clean", markup=False, soft_wrap=True)
         return EXIT_USAGE
     statements: list[VexStatement] = []
     for doc in documents:
@@ -118,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         f"{len(records)} components, {len(matches)} matches ({open_count} open, {len(matches) - open_count} suppressed by VEX)"
         + (f", {len(failing)} at or over the threshold" if failing else ""),
         markup=False,
+        soft_wrap=True,
     )
     return EXIT_FINDINGS if failing else EXIT_OK
 
