@@ -29,7 +29,7 @@ from xposture.reports.text import terminal_safe
 from xposture.sbom.loader import NotAnSbom, read_sbom
 from xposture.sbom.model import Document
 from xposture.sbom.records import component_records
-from xposture.sbom.vex import VexRow, VexStatement, embedded_statements, read_vex, to_cyclonedx_vex, to_openvex
+from xposture.sbom.vex import VexRow, VexStatement, embedded_statements, read_vex, to_cyclonedx_vex, to_openvex, vex_files
 
 FORMATS = ("table", "json", "sarif", "cyclonedx-vex", "openvex")
 LEVELS = {"low": 0.0, "medium": 0.5, "high": 0.8}
@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--advisories", action="append", type=Path, default=[], metavar="DB|PATH",
         help="advisory database file, or advisory files/folders to import first (default: advisories.db beside the store)",
     )
-    check.add_argument("--vex", action="append", type=Path, default=[], metavar="FILE", help="VEX document (OpenVEX, CycloneDX, CSAF); repeatable")
+    check.add_argument("--vex", action="append", type=Path, default=[], metavar="PATH", help="VEX file or folder (OpenVEX, CycloneDX, CSAF); repeatable")
     check.add_argument("--fail-on", type=severity, metavar="SEVERITY", help="exit 1 when an open match is at or over SEVERITY")
     check.add_argument("--fail-on-kev", action="store_true", help="exit 1 when an open match is in CISA's KEV catalogue")
     check.add_argument("--min-confidence", choices=tuple(LEVELS), default="medium", help="ignore matches below this confidence (default medium)")
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     statements: list[VexStatement] = []
     for doc in documents:
         statements.extend(embedded_statements(doc.vulnerabilities, doc.path, doc.timestamp))
-    for path in args.vex:
+    for path in vex_files(args.vex):
         statements.extend(read_vex(path))
     targets = targets_from_records(records)
     try:

@@ -78,6 +78,19 @@ class ProductIdentity:
     version: str = ""
 
 
+def vex_files(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly plus ``*.json``/``*.vex`` files below named folders; ``InputError`` for missing paths."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith((".json", ".vex"))))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError("no such file or folder", file=str(path))
+    return found
+
+
 def read_vex(path: Path) -> list[VexStatement]:
     """Statements from one VEX file of any supported format; ``InputError`` if it is none of them."""
     try:

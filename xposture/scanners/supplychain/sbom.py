@@ -15,7 +15,7 @@ from xposture.errors import InputError
 from xposture.model import Layer, Record
 from xposture.sbom.loader import NotAnSbom, iter_sbom_files, read_sbom
 from xposture.sbom.records import component_records, document_record, vex_record
-from xposture.sbom.vex import embedded_statements, read_vex
+from xposture.sbom.vex import embedded_statements, read_vex, vex_files
 from xposture.scanners.base import OptionType, ScanContext, SourceConfig
 
 
@@ -46,7 +46,15 @@ class SbomScanner:
             try:
                 doc = read_sbom(path, validate=validate)
             except NotAnSbom as exc:
-                ctx.report(self.name, str(path), "skipped", exc.message, site=source.site)
+                try:
+                    found = read_vex(path)  # a supplier's VEX shipped next to its SBOMs
+                except InputError:
+                    ctx.report(self.name, str(path), "skipped", exc.message, site=source.site)
+                    continue
+                for statement in found:
+                    statements += 1
+                    yield vex_record(statement, statements)
+                ctx.report(self.name, str(path), "ok", f"{len(found)} VEX statements", records=len(found), site=source.site)
                 continue
             except InputError as exc:
                 ctx.report(self.name, str(path), "failed", exc.message, site=source.site)
@@ -72,7 +80,7 @@ class SbomScanner:
             if doc.schema_errors:
                 detail += f", {len(doc.schema_errors)} schema errors"
             ctx.report(self.name, str(path), status, detail, records=count, site=source.site)
-        for path in self._vex_files(source.path_list("vex"), failures):
+        for path in self._vex_files(source.path_list("vex"), source, ctx, failures):
             try:
                 found = read_vex(path)
             except InputError as exc:
@@ -94,13 +102,10 @@ class SbomScanner:
                 ctx.report(self.name, str(path), "failed", exc.message, site=source.site)
                 failures.append(exc)
 
-    @staticmethod
-    def _vex_files(paths: list[Path], failures: list[InputError]) -> Iterator[Path]:
+    def _vex_files(self, paths: list[Path], source: SourceConfig, ctx: ScanContext, failures: list[InputError]) -> Iterator[Path]:
         for path in paths:
-            if path.is_dir():
-                yield from sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith((".json", ".vex")))
-            elif path.is_file():
-                yield path
-            else:
-                failures.append(InputError("no such file or folder", file=str(path)))
-
+            try:
+                yield from vex_files([path])
+            except InputError as exc:
+                ctx.report(self.name, str(path), "failed", exc.message, site=source.site)
+                failures.append(exc)
