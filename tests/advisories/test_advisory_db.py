@@ -52,7 +52,9 @@ def test_zip_and_kev_and_epss(tmp_path: Path) -> None:
         zf.write(ADVISORIES / "OSV-2022-785.json", "OSV-2022-785.json")
         zf.write(ADVISORIES / "CVE-2024-1086.json", "nested/CVE-2024-1086.json")
     with AdvisoryDB(tmp_path / "advisories.db") as db:
-        report = db.import_paths([archive, DATA / "sbom" / "handmade" / "kev.csv", DATA / "sbom" / "handmade" / "epss.csv"])
+        report = db.import_paths(
+            [archive, DATA / "sbom" / "handmade" / "kev.csv", DATA / "sbom" / "handmade" / "epss.csv"]
+        )
         assert (report.advisories, report.kev, report.epss) == (2, 2, 2)
         assert db.kev_lookup(["CVE-2024-1086", "CVE-2099-0001"]) == {"CVE-2024-1086": "2024-05-30"}
         found = db.candidates(["cpe:linux:linux_kernel"])["cpe:linux:linux_kernel"]

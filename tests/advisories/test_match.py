@@ -28,7 +28,10 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> AdvisoryDB:
 def _gateway_matches(db: AdvisoryDB, name_matching: bool) -> dict[tuple[str, str], tuple[str, float]]:
     doc = read_sbom(DATA / "sbom" / "handmade" / "gateway.cdx.json")
     targets = targets_from_records(component_records(doc))
-    return {(m.target.ref.removeprefix("component:"), m.vuln_id): (m.method, m.confidence) for m in match_targets(targets, db, name_matching=name_matching)}
+    return {
+        (m.target.ref.removeprefix("component:"), m.vuln_id): (m.method, m.confidence)
+        for m in match_targets(targets, db, name_matching=name_matching)
+    }
 
 
 def test_gateway_expected_matches(db: AdvisoryDB) -> None:
@@ -37,7 +40,10 @@ def test_gateway_expected_matches(db: AdvisoryDB) -> None:
         ("pkg:generic/openssl@3.0.8", "CVE-2024-6119"): ("cpe", 0.85),  # >=3.0.0 <3.0.15
         ("pkg:generic/zlib@1.2.13", "CVE-2023-45853"): ("cpe", 0.85),  # <1.3
         ("pkg:generic/dnsmasq@2.86", "OSV-2022-785"): ("purl", 0.95),  # OSS-Fuzz versions list
-        ("pkg:generic/dnsmasq@2.86", "CVE-2021-45956"): ("name_version", 0.35),  # ADP lists 2.86, no CPE on the component
+        ("pkg:generic/dnsmasq@2.86", "CVE-2021-45956"): (
+            "name_version",
+            0.35,
+        ),  # ADP lists 2.86, no CPE on the component
         ("kernel", "CVE-2024-1086"): ("name_version", 0.35),  # linux-kernel 6.1.0 in >=3.15 <6.8
     }
     # not matched: zlib 1.3.1 (fixed), npm "openssl" (other ecosystem), openssl without a version (name rung too weak)
@@ -71,7 +77,10 @@ def test_vex_is_scoped_to_vulnerability_and_component(db: AdvisoryDB, tmp_path: 
     )
     apply_vex(matches, statements + read_vex(other))
     by_id = {m.vuln_id: m for m in matches}
-    assert by_id["CVE-2023-45853"].suppressed and by_id["CVE-2023-45853"].vex_justification == "vulnerable_code_not_present"
+    assert (
+        by_id["CVE-2023-45853"].suppressed
+        and by_id["CVE-2023-45853"].vex_justification == "vulnerable_code_not_present"
+    )
     assert not by_id["CVE-2024-6119"].suppressed
 
 
@@ -82,7 +91,13 @@ def test_cyclonedx_vex_bom_link_applies_by_bom_ref(db: AdvisoryDB) -> None:
 
 
 def _device(vendor: str, model: str, firmware: str, name: str = "") -> Target:
-    record = {"record.type": "ot_device", "asset.id": "ip:plant/10.0.0.5", "identity.vendor": vendor, "identity.model": model, "identity.firmware": firmware}
+    record = {
+        "record.type": "ot_device",
+        "asset.id": "ip:plant/10.0.0.5",
+        "identity.vendor": vendor,
+        "identity.model": model,
+        "identity.firmware": firmware,
+    }
     if name:
         record["identity.name"] = name
     return targets_from_records([record])[0]

@@ -104,7 +104,9 @@ def _ranges_in(paths: list) -> list[tuple[str, str]]:  # type: ignore[type-arg]
     found = []
     for path in paths:
         data = json.loads(path.read_text())
-        found.extend((p.version_text, p.version_category) for p in iter_products(data["product_tree"]) if p.version_text)
+        found.extend(
+            (p.version_text, p.version_category) for p in iter_products(data["product_tree"]) if p.version_text
+        )
     return found
 
 
@@ -119,7 +121,11 @@ def test_shipped_csaf_ranges_all_parse() -> None:
 def test_corpus_csaf_ranges_almost_all_parse() -> None:
     root = shared_data_or_skip("advisories", "csaf_ics")
     ranges = _ranges_in(sorted(root.glob("*.json")))
-    unknown = [t for t, c in ranges if any(i.unknown for i in parse_range_text(t, exact_category=c == "product_version").intervals)]
+    unknown = [
+        t
+        for t, c in ranges
+        if any(i.unknown for i in parse_range_text(t, exact_category=c == "product_version").intervals)
+    ]
     assert len(ranges) > 1000
     # what stays unknown are dates ("<May_1_2024", "<8/30/2024") and prose without a version
     assert len(unknown) <= len(ranges) // 200, unknown

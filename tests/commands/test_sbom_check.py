@@ -27,7 +27,17 @@ def imported(cli: Cli) -> Cli:
 
 def test_acceptance_high_match_fails_then_vex_clears_it(imported: Cli, tmp_path: Path) -> None:
     sarif = tmp_path / "out.sarif"
-    code, _, err = imported("sbom", "check", str(HANDMADE / "zlib-only.cdx.json"), "--fail-on", "high", "--format", "sarif", "-o", str(sarif))
+    code, _, err = imported(
+        "sbom",
+        "check",
+        str(HANDMADE / "zlib-only.cdx.json"),
+        "--fail-on",
+        "high",
+        "--format",
+        "sarif",
+        "-o",
+        str(sarif),
+    )
     assert code == 1, err
     log = json.loads(sarif.read_text())
     jsonschema.validate(log, SARIF_SCHEMA)
@@ -41,8 +51,17 @@ def test_acceptance_high_match_fails_then_vex_clears_it(imported: Cli, tmp_path:
     assert run["tool"]["driver"]["rules"][0]["properties"]["security-severity"] == "8.8"  # CISA ADP CVSS 3.1
 
     code, _, err = imported(
-        "sbom", "check", str(HANDMADE / "zlib-only.cdx.json"), "--fail-on", "high", "--format", "sarif", "-o", str(sarif),
-        "--vex", str(HANDMADE / "zlib-not-affected.openvex.json"),
+        "sbom",
+        "check",
+        str(HANDMADE / "zlib-only.cdx.json"),
+        "--fail-on",
+        "high",
+        "--format",
+        "sarif",
+        "-o",
+        str(sarif),
+        "--vex",
+        str(HANDMADE / "zlib-not-affected.openvex.json"),
     )
     assert code == 0, err
     log = json.loads(sarif.read_text())
@@ -57,7 +76,9 @@ def test_fail_on_kev_and_thresholds(imported: Cli) -> None:
     assert imported("sbom", "check", gateway, "--fail-on", "high")[0] == 1  # CVE-2023-45853 (8.8), CVE-2024-6119 (7.5)
     # the KEV match (linux-kernel by name) is low confidence: it counts only when asked for
     assert imported("sbom", "check", gateway, "--fail-on-kev")[0] == 0
-    code, out, _ = imported("sbom", "check", gateway, "--fail-on-kev", "--name-matching", "--min-confidence", "low", "--format", "json")
+    code, out, _ = imported(
+        "sbom", "check", gateway, "--fail-on-kev", "--name-matching", "--min-confidence", "low", "--format", "json"
+    )
     assert code == 1
     kev = [m for m in json.loads(out)["matches"] if m["kev"]]
     assert [m["vulnerability"] for m in kev] == ["CVE-2024-1086"]
@@ -67,12 +88,22 @@ def test_cyclonedx_vex_and_openvex_out(imported: Cli) -> None:
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
 
-    args = ("sbom", "check", str(HANDMADE / "zlib-only.cdx.json"), "--vex", str(HANDMADE / "zlib-not-affected.openvex.json"))
+    args = (
+        "sbom",
+        "check",
+        str(HANDMADE / "zlib-only.cdx.json"),
+        "--vex",
+        str(HANDMADE / "zlib-not-affected.openvex.json"),
+    )
     code, out, _ = imported(*args, "--format", "cyclonedx-vex")
     assert code == 0
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(out) is None
     vuln = json.loads(out)["vulnerabilities"][0]
-    assert vuln["analysis"] == {"state": "not_affected", "justification": "code_not_present", "detail": "minizip is not built into this image"}
+    assert vuln["analysis"] == {
+        "state": "not_affected",
+        "justification": "code_not_present",
+        "detail": "minizip is not built into this image",
+    }
     assert vuln["affects"][0]["ref"] == "urn:uuid:5d1e0c2a-9b7e-4f3a-8c6d-1e2f3a4b5c6d/1#zlib"
     code, out, _ = imported(*args, "--format", "openvex")
     statement = json.loads(out)["statements"][0]
@@ -97,7 +128,15 @@ def test_without_database_is_exit_2(cli: Cli) -> None:
 
 
 def test_advisories_given_as_files_are_imported_on_the_fly(cli: Cli) -> None:
-    code, out, _ = cli("sbom", "check", str(HANDMADE / "zlib-only.cdx.json"), "--advisories", str(ADVISORIES / "CVE-2023-45853.json"), "--format", "json")
+    code, out, _ = cli(
+        "sbom",
+        "check",
+        str(HANDMADE / "zlib-only.cdx.json"),
+        "--advisories",
+        str(ADVISORIES / "CVE-2023-45853.json"),
+        "--format",
+        "json",
+    )
     assert code == 0 and json.loads(out)["matches"][0]["vulnerability"] == "CVE-2023-45853"
 
 
@@ -109,7 +148,14 @@ def test_sarif_stays_within_github_limits() -> None:
     items = []
     for i in range(30_000):
         target = Target("component", f"component:c{i}", name=f"c{i}", version="1.0", purl=f"pkg:generic/c{i}@1.0")
-        vuln = {"id": f"CVE-2024-{i:05d}", "severity": "high", "summary": big, "references": [], "cwes": [], "source": "cve5"}
+        vuln = {
+            "id": f"CVE-2024-{i:05d}",
+            "severity": "high",
+            "summary": big,
+            "references": [],
+            "cwes": [],
+            "source": "cve5",
+        }
         items.append((Match(target, vuln["id"], [], vuln, "purl", 0.95, "k", "<2", "2", True, False), "sbom.json", 3))
     log = sbom_sarif(items)
     assert len(log["runs"][0]["results"]) <= 25_000
@@ -130,7 +176,15 @@ def test_advisories_status_and_staleness(imported: Cli) -> None:
 def test_example_plant_gateway_firmware(cli: Cli) -> None:
     plant = REPO / "examples" / "plant"
     assert cli("advisories", "import", str(plant / "advisories"))[0] == 0
-    code, out, _ = cli("sbom", "check", str(plant / "firmware" / "gateway-fw-2.4.1.cdx.json"), "--vex", str(plant / "vex"), "--format", "json")
+    code, out, _ = cli(
+        "sbom",
+        "check",
+        str(plant / "firmware" / "gateway-fw-2.4.1.cdx.json"),
+        "--vex",
+        str(plant / "vex"),
+        "--format",
+        "json",
+    )
     assert code == 0
     found = {(m["component"]["name"], m["vulnerability"]): m["vex"]["status"] for m in json.loads(out)["matches"]}
     assert found[("zlib", "CVE-2023-45853")] == "not_affected"

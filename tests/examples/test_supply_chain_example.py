@@ -11,7 +11,14 @@ Cli = Callable[..., tuple[int, str, str]]
 
 
 def test_example_supply_chain_scan(cli: Cli) -> None:
-    code, out, err = cli("scan", str(REPO / "examples" / "plant" / "inventory" / "supply_chain.yaml"), "--format", "json", "--fail-on", "high")
+    code, out, err = cli(
+        "scan",
+        str(REPO / "examples" / "plant" / "inventory" / "supply_chain.yaml"),
+        "--format",
+        "json",
+        "--fail-on",
+        "high",
+    )
     assert code == 1, err
     report = json.loads(out)
     by_rule: dict[str, set[str]] = {}

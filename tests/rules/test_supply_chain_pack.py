@@ -21,7 +21,9 @@ def test_pack_loads_without_errors() -> None:
 
 @pytest.mark.parametrize("rule", RULES.rules, ids=lambda r: r.name)
 def test_rule_metadata(rule) -> None:  # type: ignore[no-untyped-def]
-    assert rule.name.startswith("supply_chain.") and rule.path is not None and rule.path.stem == rule.name.split(".", 1)[1]
+    assert (
+        rule.name.startswith("supply_chain.") and rule.path is not None and rule.path.stem == rule.name.split(".", 1)[1]
+    )
     uuid.UUID(rule.id)
     assert rule.remediation and rule.description and rule.references and rule.tags
     assert rule.record_type in ("vulnerability_match", "sbom_document", "sbom_component")

@@ -39,11 +39,17 @@ def assert_in_taxonomy(records: list[Record]) -> None:
     common = known["(every record)"]
     for record in records:
         allowed = common | known.get(str(record["record.type"]), set())
-        unknown = {k for k in record if k not in allowed and not any(p.endswith(".*") and k.startswith(p[:-1]) for p in allowed)}
+        unknown = {
+            k
+            for k in record
+            if k not in allowed and not any(p.endswith(".*") and k.startswith(p[:-1]) for p in allowed)
+        }
         assert not unknown, (record["record.type"], unknown)
 
 
-def _scan(tmp_path: Path, options: dict[str, object], advisories: list[Path] | None = None) -> tuple[list[Record], ScanContext]:
+def _scan(
+    tmp_path: Path, options: dict[str, object], advisories: list[Path] | None = None
+) -> tuple[list[Record], ScanContext]:
     source = SourceConfig(scanner="sbom", options=options, base_dir=tmp_path, site="plant")
     ctx = ScanContext(data_dir=tmp_path / "data", inventory=Inventory(advisories=advisories or []))
     records = list(SbomScanner().scan(source, ctx))
@@ -58,7 +64,9 @@ def test_scanner_yields_documents_components_and_vex(tmp_path: Path) -> None:
     (folder / "README.md").write_text("not an SBOM")
     records, ctx = _scan(tmp_path, {"paths": ["fw/"]})
     types = [r["record.type"] for r in records]
-    assert types.count("sbom_document") == 1 and types.count("sbom_component") == 7 and types.count("vex_statement") == 1
+    assert (
+        types.count("sbom_document") == 1 and types.count("sbom_component") == 7 and types.count("vex_statement") == 1
+    )
     statuses = {Path(c.target).name: c.status for c in ctx.coverage}
     assert statuses == {"gateway.cdx.json": "ok", "zlib-not-affected.openvex.json": "ok"}
     assert_in_taxonomy(records)
@@ -69,7 +77,9 @@ def test_missing_and_broken_files_are_reported_and_raised_after_the_rest(tmp_pat
     broken.write_text('{"bomFormat": "CycloneDX"')
     with pytest.raises(InputError):
         _scan(tmp_path, {"paths": [str(broken), str(HANDMADE / "zlib-only.cdx.json"), "missing/"]})
-    source = SourceConfig(scanner="sbom", options={"paths": [str(broken), str(HANDMADE / "zlib-only.cdx.json")]}, base_dir=tmp_path)
+    source = SourceConfig(
+        scanner="sbom", options={"paths": [str(broken), str(HANDMADE / "zlib-only.cdx.json")]}, base_dir=tmp_path
+    )
     ctx = ScanContext(data_dir=tmp_path)
     seen: list[Record] = []
     with pytest.raises(InputError):
@@ -100,7 +110,11 @@ def test_enricher_matches_components_devices_and_applies_vex(tmp_path: Path) -> 
     assert_in_taxonomy(added)
     by_key = {(r["asset.id"], r["vuln.id"]): r for r in added}
     device = by_key[("ip:plant/10.10.1.5", "CVE-2024-6242")]
-    assert device["match.target"] == "device" and device["record.layer"] == "ot" and device["vuln.advisory"] == "ICSA-24-214-09"
+    assert (
+        device["match.target"] == "device"
+        and device["record.layer"] == "ot"
+        and device["vuln.advisory"] == "ICSA-24-214-09"
+    )
     zlib = by_key[("firmware:test-gateway@1.0.0", "CVE-2023-45853")]
     assert zlib["vex.suppressed"] is True and zlib["vex.status"] == "not_affected"
     assert any(c.target.endswith("advisories") and c.status == "ok" for c in ctx.coverage)
@@ -117,7 +131,9 @@ def test_enricher_says_when_it_had_nothing_to_match_against(tmp_path: Path) -> N
 
 
 def test_policy_turns_name_matching_off(tmp_path: Path) -> None:
-    records, ctx = _scan(tmp_path, {"paths": [str(HANDMADE / "gateway.cdx.json")]}, advisories=[DATA / "sbom" / "advisories"])
+    records, ctx = _scan(
+        tmp_path, {"paths": [str(HANDMADE / "gateway.cdx.json")]}, advisories=[DATA / "sbom" / "advisories"]
+    )
     ctx.policy = {"sbom_name_matching": False}
     methods = {r["match.method"] for r in VulnerabilityEnricher().enrich(records, ctx)}
     assert methods == {"cpe", "purl"}

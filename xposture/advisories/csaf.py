@@ -70,7 +70,11 @@ def _product(product: Mapping[str, Any], context: Mapping[str, str]) -> Product:
     helper = product.get("product_identification_helper") or {}
     helper = helper if isinstance(helper, Mapping) else {}
     version_text = context.get("product_version_range") or context.get("product_version") or ""
-    category = "product_version_range" if "product_version_range" in context else ("product_version" if "product_version" in context else "")
+    category = (
+        "product_version_range"
+        if "product_version_range" in context
+        else ("product_version" if "product_version" in context else "")
+    )
     found = Product(
         product_id=str(product.get("product_id") or ""),
         vendor=context.get("vendor", ""),
@@ -94,12 +98,16 @@ def parse_csaf(data: Mapping[str, Any]) -> list[Advisory]:
     tracking = document.get("tracking") or {}
     doc_id = str(tracking.get("id") or "")
     products = {p.product_id: p for p in iter_products(data.get("product_tree") or {}) if p.product_id}
-    references = [str(r.get("url")) for r in document.get("references") or [] if isinstance(r, Mapping) and r.get("url")]
+    references = [
+        str(r.get("url")) for r in document.get("references") or [] if isinstance(r, Mapping) and r.get("url")
+    ]
     advisories: list[Advisory] = []
     for index, vuln in enumerate(data.get("vulnerabilities") or []):
         if not isinstance(vuln, Mapping):
             continue
-        vid = str(vuln.get("cve") or "") or next((str(i.get("text")) for i in vuln.get("ids") or [] if isinstance(i, Mapping)), "")
+        vid = str(vuln.get("cve") or "") or next(
+            (str(i.get("text")) for i in vuln.get("ids") or [] if isinstance(i, Mapping)), ""
+        )
         adv = Advisory(id=vid or f"{doc_id}#{index + 1}", source="csaf", advisory=doc_id)
         adv.aliases = [doc_id] if doc_id and vid else []
         adv.summary = str(vuln.get("title") or document.get("title") or "")[:300]
@@ -111,7 +119,9 @@ def parse_csaf(data: Mapping[str, Any]) -> list[Advisory]:
             adv.cwes = [str(cwe["id"])]
         _scores(adv, vuln.get("scores") or [])
         status = vuln.get("product_status") or {}
-        affected_ids = [str(p) for key in ("known_affected", "first_affected", "last_affected") for p in status.get(key) or []]
+        affected_ids = [
+            str(p) for key in ("known_affected", "first_affected", "last_affected") for p in status.get(key) or []
+        ]
         fixes = _vendor_fixes(vuln.get("remediations") or [])
         adv.remediation = "; ".join(dict.fromkeys(fixes.values()))[:500]
         for pid in affected_ids:
@@ -132,11 +142,19 @@ def _scores(adv: Advisory, scores: list[Any]) -> None:
             data = score.get(name)
             if isinstance(data, Mapping):
                 value = data.get("baseScore")
-                number = float(value) if isinstance(value, (int, float)) else cvss3_base_score(str(data.get("vectorString") or ""))
+                number = (
+                    float(value)
+                    if isinstance(value, (int, float))
+                    else cvss3_base_score(str(data.get("vectorString") or ""))
+                )
                 if number is not None and (adv.cvss_score is None or number > adv.cvss_score):
                     adv.cvss_score = number
                     adv.cvss_vector = str(data.get("vectorString") or "")
-                    adv.severity = normalise_severity(str(data.get("baseSeverity") or "")) if data.get("baseSeverity") else severity_from_score(number)
+                    adv.severity = (
+                        normalise_severity(str(data.get("baseSeverity") or ""))
+                        if data.get("baseSeverity")
+                        else severity_from_score(number)
+                    )
     if adv.severity == "unknown":
         adv.severity = severity_from_score(adv.cvss_score)
 
@@ -152,7 +170,11 @@ def _vendor_fixes(remediations: list[Any]) -> dict[str, str]:
 
 
 def _affected(product: Product, fix_text: str) -> Affected | None:
-    parsed = parse_range_text(product.version_text, exact_category=product.version_category == "product_version") if product.version_text else None
+    parsed = (
+        parse_range_text(product.version_text, exact_category=product.version_category == "product_version")
+        if product.version_text
+        else None
+    )
     intervals = list(parsed.intervals) if parsed else [ALL]
     if parsed is None and product.full_name:
         # no version branch: the version, if any, is written in the product's name ("... : <=3.3")

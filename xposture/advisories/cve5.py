@@ -20,8 +20,10 @@ _SKIP_TYPES = {"git", "rpm"}
 
 
 def looks_like_cve5(data: Any) -> bool:
-    return isinstance(data, Mapping) and data.get("dataType") == "CVE_RECORD" or (
-        isinstance(data, Mapping) and isinstance(data.get("cveMetadata"), Mapping) and isinstance(data.get("containers"), Mapping)
+    return (isinstance(data, Mapping) and data.get("dataType") == "CVE_RECORD") or (
+        isinstance(data, Mapping)
+        and isinstance(data.get("cveMetadata"), Mapping)
+        and isinstance(data.get("containers"), Mapping)
     )
 
 
@@ -36,9 +38,18 @@ def parse_cve5(data: Mapping[str, Any]) -> Advisory | None:
     adv = Advisory(id=cve_id, source="cve5")
     adv.published = str(meta.get("datePublished") or "")
     adv.modified = str(meta.get("dateUpdated") or adv.published)
-    adv.summary = next((str(d.get("value")) for d in cna.get("descriptions") or [] if isinstance(d, Mapping) and str(d.get("lang", "")).startswith("en")), "")
+    adv.summary = next(
+        (
+            str(d.get("value"))
+            for d in cna.get("descriptions") or []
+            if isinstance(d, Mapping) and str(d.get("lang", "")).startswith("en")
+        ),
+        "",
+    )
     adv.summary = adv.summary.strip().replace("\n", " ")[:300]
-    adv.references = [str(r.get("url")) for r in cna.get("references") or [] if isinstance(r, Mapping) and r.get("url")][:20]
+    adv.references = [
+        str(r.get("url")) for r in cna.get("references") or [] if isinstance(r, Mapping) and r.get("url")
+    ][:20]
     for problem in cna.get("problemTypes") or []:
         for desc in problem.get("descriptions") or [] if isinstance(problem, Mapping) else []:
             if isinstance(desc, Mapping) and desc.get("cweId"):
@@ -61,10 +72,10 @@ def _metrics(adv: Advisory, metrics: list[Any]) -> None:
         for name in ("cvssV4_0", "cvssV3_1", "cvssV3_0"):
             data = metric.get(name)
             if isinstance(data, Mapping) and adv.cvss_score is None:
-                try:
-                    adv.cvss_score = float(data.get("baseScore"))
-                except (TypeError, ValueError):
-                    adv.cvss_score = cvss3_base_score(str(data.get("vectorString") or ""))
+                score = data.get("baseScore")
+                adv.cvss_score = (
+                    float(score) if isinstance(score, (int, float)) else cvss3_base_score(str(data.get("vectorString") or ""))
+                )
                 adv.cvss_vector = str(data.get("vectorString") or "")
                 if data.get("baseSeverity"):
                     adv.severity = normalise_severity(str(data["baseSeverity"]))
@@ -91,7 +102,9 @@ def _affected(entry: Mapping[str, Any]) -> list[Affected]:
     keys = [k for k in dict.fromkeys(keys) if k]
     if not keys:
         return []
-    return [Affected(keys=keys, intervals=intervals, range_text=text, product=f"{vendor} {product}".strip(), fixed=fixed)]
+    return [
+        Affected(keys=keys, intervals=intervals, range_text=text, product=f"{vendor} {product}".strip(), fixed=fixed)
+    ]
 
 
 def _versions(entry: Mapping[str, Any]) -> tuple[list[Interval], str, str]:
@@ -150,5 +163,7 @@ def _describe(item: Mapping[str, Any]) -> str:
     if item.get("lessThan"):
         return f">={version}, <{item['lessThan']}" if version not in ("0", "*") else f"<{item['lessThan']}"
     if item.get("lessThanOrEqual"):
-        return f">={version}, <={item['lessThanOrEqual']}" if version not in ("0", "*") else f"<={item['lessThanOrEqual']}"
+        return (
+            f">={version}, <={item['lessThanOrEqual']}" if version not in ("0", "*") else f"<={item['lessThanOrEqual']}"
+        )
     return version

@@ -46,6 +46,11 @@ CREATE INDEX IF NOT EXISTS affected_vuln ON affected(vuln);
 CREATE TABLE IF NOT EXISTS kev(cve TEXT PRIMARY KEY, date_added TEXT, due_date TEXT, ransomware TEXT, vendor TEXT, product TEXT);
 CREATE TABLE IF NOT EXISTS epss(cve TEXT PRIMARY KEY, score REAL, percentile REAL, date TEXT);
 """
+_VULN_SELECT = (
+    "SELECT v.id, v.vid, v.source, v.advisory, v.aliases, v.summary, v.severity, v.cvss_score, v.cvss_vector,"
+    " v.published, v.modified, v.refs, v.cwes, v.kev_date, v.remediation, k.date_added, e.score, e.percentile"
+    " FROM vulns v LEFT JOIN kev k ON k.cve=v.vid LEFT JOIN epss e ON e.cve=v.vid WHERE v.id IN "
+)
 ADVISORY_SUFFIXES = (".json", ".json.gz", ".csv", ".csv.gz", ".zip")
 
 
@@ -109,7 +114,9 @@ class AdvisoryDB:
 
     # ------------------------------------------------------------------ import
 
-    def import_paths(self, paths: Iterable[Path], *, force: bool = False, progress: Callable[[str], None] | None = None) -> ImportReport:
+    def import_paths(
+        self, paths: Iterable[Path], *, force: bool = False, progress: Callable[[str], None] | None = None
+    ) -> ImportReport:
         """Import every advisory file below ``paths`` (files, folders, zips), skipping unchanged files."""
         report = ImportReport()
         started = time.monotonic()
@@ -132,7 +139,8 @@ class AdvisoryDB:
                     self._forget(key)
                     kind, count, newest = self._import_file(path, key, report)
                     self.conn.execute(
-                        "INSERT OR REPLACE INTO sources VALUES(?,?,?,?,?,?)", (key, digest, kind, time.time(), count, newest)
+                        "INSERT OR REPLACE INTO sources VALUES(?,?,?,?,?,?)",
+                        (key, digest, kind, time.time(), count, newest),
                     )
             except InputError as exc:
                 report.errors.append(str(exc))
@@ -227,9 +235,22 @@ class AdvisoryDB:
                 "INSERT INTO vulns(uid, vid, source, advisory, aliases, summary, severity, cvss_score, cvss_vector, published,"
                 " modified, refs, cwes, kev_date, remediation, origin) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    adv.uid, adv.id, adv.source, adv.advisory, json.dumps(adv.aliases), adv.summary, adv.severity,
-                    adv.cvss_score, adv.cvss_vector, adv.published, adv.modified, json.dumps(adv.references),
-                    json.dumps(adv.cwes), adv.kev_date, adv.remediation, origin,
+                    adv.uid,
+                    adv.id,
+                    adv.source,
+                    adv.advisory,
+                    json.dumps(adv.aliases),
+                    adv.summary,
+                    adv.severity,
+                    adv.cvss_score,
+                    adv.cvss_vector,
+                    adv.published,
+                    adv.modified,
+                    json.dumps(adv.references),
+                    json.dumps(adv.cwes),
+                    adv.kev_date,
+                    adv.remediation,
+                    origin,
                 ),
             )
             rowid = cursor.lastrowid
@@ -237,7 +258,17 @@ class AdvisoryDB:
                 ranges = json.dumps([i.to_json() for i in entry.intervals], separators=(",", ":"))
                 for key in entry.keys:
                     affected_rows.append(
-                        (rowid, key, entry.scheme, ranges, entry.range_text, entry.product, int(entry.conditional), entry.fixed, int(entry.model))
+                        (
+                            rowid,
+                            key,
+                            entry.scheme,
+                            ranges,
+                            entry.range_text,
+                            entry.product,
+                            int(entry.conditional),
+                            entry.fixed,
+                            int(entry.model),
+                        )
                     )
         self.conn.executemany("INSERT INTO affected VALUES(?,?,?,?,?,?,?,?,?)", affected_rows)
 
@@ -276,7 +307,17 @@ class AdvisoryDB:
             if intervals is None:
                 intervals = interval_cache[ranges] = [Interval.from_json(x) for x in json.loads(ranges)]
             found.setdefault(key, []).append(
-                Candidate(key, scheme, intervals, range_text, product, bool(conditional), fixed, bool(model), self._vuln_cache[vuln])
+                Candidate(
+                    key,
+                    scheme,
+                    intervals,
+                    range_text,
+                    product,
+                    bool(conditional),
+                    fixed,
+                    bool(model),
+                    self._vuln_cache[vuln],
+                )
             )
         return found
 
@@ -285,11 +326,7 @@ class AdvisoryDB:
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            query = (
-                "SELECT v.id, v.vid, v.source, v.advisory, v.aliases, v.summary, v.severity, v.cvss_score, v.cvss_vector,"
-                " v.published, v.modified, v.refs, v.cwes, v.kev_date, v.remediation, k.date_added, e.score, e.percentile"
-                f" FROM vulns v LEFT JOIN kev k ON k.cve=v.vid LEFT JOIN epss e ON e.cve=v.vid WHERE v.id IN ({marks})"  # noqa: S608
-            )
+            query = _VULN_SELECT + f"({marks})"
             for row in self.conn.execute(query, chunk):
                 self._vuln_cache[row[0]] = {
                     "id": row[1],
@@ -325,8 +362,17 @@ class AdvisoryDB:
         """Sources with counts and ages, totals by kind: what ``advisories status`` shows."""
         now = time.time()
         sources = [
-            {"path": p, "kind": k, "imported_at": t, "age_days": round((now - t) / 86400, 2), "advisories": n, "newest": newest}
-            for p, k, t, n, newest in self.conn.execute("SELECT path, kind, imported_at, advisories, newest FROM sources ORDER BY path")
+            {
+                "path": p,
+                "kind": k,
+                "imported_at": t,
+                "age_days": round((now - t) / 86400, 2),
+                "advisories": n,
+                "newest": newest,
+            }
+            for p, k, t, n, newest in self.conn.execute(
+                "SELECT path, kind, imported_at, advisories, newest FROM sources ORDER BY path"
+            )
         ]
         by_source = dict(self.conn.execute("SELECT source, COUNT(*) FROM vulns GROUP BY source").fetchall())
         newest = self.conn.execute("SELECT MAX(modified) FROM vulns").fetchone()[0] or ""

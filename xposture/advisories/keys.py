@@ -115,7 +115,20 @@ def parse_purl(text: str) -> Purl | None:
     namespace = unquote("/".join(parts[1:-1]))
     if kind == "pypi":
         name = re.sub(r"[-_.]+", "-", name).lower()
-    elif kind in ("npm", "golang", "generic", "deb", "apk", "rpm", "gem", "cargo", "composer", "nuget", "github", "conan"):
+    elif kind in (
+        "npm",
+        "golang",
+        "generic",
+        "deb",
+        "apk",
+        "rpm",
+        "gem",
+        "cargo",
+        "composer",
+        "nuget",
+        "github",
+        "conan",
+    ):
         name, namespace = name.lower(), namespace.lower()
     return Purl(kind, namespace, name, unquote(version))
 

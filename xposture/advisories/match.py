@@ -168,16 +168,38 @@ def match_targets(
     return matches
 
 
-LANGUAGE_ECOSYSTEMS = {"npm", "pypi", "maven", "gem", "nuget", "golang", "cargo", "composer", "hex", "pub", "swift", "cran"}
+LANGUAGE_ECOSYSTEMS = {
+    "npm",
+    "pypi",
+    "maven",
+    "gem",
+    "nuget",
+    "golang",
+    "cargo",
+    "composer",
+    "hex",
+    "pub",
+    "swift",
+    "cran",
+}
+
+
+def _other_ecosystem(ecosystem: str, scheme: str) -> bool:
+    """Name matches across ecosystems are refused: a language package never matches a C library's advisory."""
+    if not ecosystem or ecosystem == "generic" or scheme == ecosystem:
+        return False
+    return scheme not in ("", "generic") or ecosystem in LANGUAGE_ECOSYSTEMS
 
 
 def _judge(target: Target, version: str, ecosystem: str, key: str, method: str, cand: Candidate) -> Match | None:
-    if method == "name_version" and ecosystem and ecosystem != "generic" and cand.scheme != ecosystem:
-        if cand.scheme not in ("", "generic") or ecosystem in LANGUAGE_ECOSYSTEMS:
-            return None  # same name, different ecosystem (an npm "openssl" is not the C library)
-    if method == "model_number" and not cand.model and not key.startswith("model:"):
-        return None
-    scheme = cand.scheme if cand.scheme in SCHEMES and (not ecosystem or ecosystem == cand.scheme or cand.scheme in SCHEMES.get(ecosystem, "")) else ""
+    if method == "name_version" and _other_ecosystem(ecosystem, cand.scheme):
+        return None  # same name, different ecosystem (an npm "openssl" is not the C library)
+    scheme = (
+        cand.scheme
+        if cand.scheme in SCHEMES
+        and (not ecosystem or ecosystem == cand.scheme or cand.scheme in SCHEMES.get(ecosystem, ""))
+        else ""
+    )
     verdict, interval = evaluate(version, cand.intervals, scheme)
     if verdict is False:
         return None
@@ -220,9 +242,14 @@ def _merge(best: dict[str, Match], found: Match) -> None:
     aliases = set(current.aliases) | ids
     winner = found if found.confidence > current.confidence else current
     loser = current if winner is found else found
-    if SEVERITY_RANK.get(loser.severity, 0) > SEVERITY_RANK.get(winner.severity, 0) or winner.severity == "unknown":
-        if loser.severity != "unknown":
-            winner.vuln = {**winner.vuln, "severity": loser.severity, "cvss_score": loser.vuln.get("cvss_score"), "cvss_vector": loser.vuln.get("cvss_vector")}
+    stronger = SEVERITY_RANK.get(loser.severity, 0) > SEVERITY_RANK.get(winner.severity, 0)
+    if loser.severity != "unknown" and (stronger or winner.severity == "unknown"):
+        winner.vuln = {
+            **winner.vuln,
+            "severity": loser.severity,
+            "cvss_score": loser.vuln.get("cvss_score"),
+            "cvss_vector": loser.vuln.get("cvss_vector"),
+        }
     winner.kev_date = winner.kev_date or loser.kev_date
     winner.fixed = winner.fixed or loser.fixed
     winner.aliases = sorted(aliases - {winner.vuln_id})

@@ -6,7 +6,16 @@ from dataclasses import dataclass, field
 
 from xposture.advisories.versions import Interval
 
-SEVERITY_RANK = {"none": 0, "unknown": 0, "low": 1, "medium": 2, "moderate": 2, "high": 3, "important": 3, "critical": 4}
+SEVERITY_RANK = {
+    "none": 0,
+    "unknown": 0,
+    "low": 1,
+    "medium": 2,
+    "moderate": 2,
+    "high": 3,
+    "important": 3,
+    "critical": 4,
+}
 
 
 @dataclass(slots=True)

@@ -12,7 +12,12 @@ from xposture.advisories.versions import Interval
 
 
 def looks_like_osv(data: Any) -> bool:
-    return isinstance(data, Mapping) and isinstance(data.get("id"), str) and ("affected" in data or "schema_version" in data) and "modified" in data
+    return (
+        isinstance(data, Mapping)
+        and isinstance(data.get("id"), str)
+        and ("affected" in data or "schema_version" in data)
+        and "modified" in data
+    )
 
 
 def parse_osv(data: Mapping[str, Any]) -> Advisory:
@@ -22,14 +27,28 @@ def parse_osv(data: Mapping[str, Any]) -> Advisory:
     adv.summary = str(data.get("summary") or str(data.get("details") or "")[:200]).strip()
     adv.published = str(data.get("published") or "")
     adv.modified = str(data.get("modified") or "")
-    adv.references = [str(r.get("url")) for r in data.get("references") or [] if isinstance(r, Mapping) and r.get("url")]
-    adv.cwes = [str(c) for c in (data.get("database_specific") or {}).get("cwe_ids") or []] if isinstance(data.get("database_specific"), Mapping) else []
+    adv.references = [
+        str(r.get("url")) for r in data.get("references") or [] if isinstance(r, Mapping) and r.get("url")
+    ]
+    adv.cwes = (
+        [str(c) for c in (data.get("database_specific") or {}).get("cwe_ids") or []]
+        if isinstance(data.get("database_specific"), Mapping)
+        else []
+    )
     for sev in data.get("severity") or []:
         if isinstance(sev, Mapping) and str(sev.get("type", "")).startswith("CVSS_V3"):
             adv.cvss_vector = str(sev.get("score") or "")
             adv.cvss_score = cvss3_base_score(adv.cvss_vector)
-    db_severity = (data.get("database_specific") or {}).get("severity") if isinstance(data.get("database_specific"), Mapping) else None
-    adv.severity = severity_from_score(adv.cvss_score) if adv.cvss_score is not None else normalise_severity(str(db_severity or "unknown"))
+    db_severity = (
+        (data.get("database_specific") or {}).get("severity")
+        if isinstance(data.get("database_specific"), Mapping)
+        else None
+    )
+    adv.severity = (
+        severity_from_score(adv.cvss_score)
+        if adv.cvss_score is not None
+        else normalise_severity(str(db_severity or "unknown"))
+    )
     for entry in data.get("affected") or []:
         if not isinstance(entry, Mapping):
             continue
@@ -43,7 +62,8 @@ def parse_osv(data: Mapping[str, Any]) -> Advisory:
 
 
 def _affected(entry: Mapping[str, Any]) -> Affected | None:
-    package = entry.get("package") if isinstance(entry.get("package"), Mapping) else {}
+    raw_package = entry.get("package")
+    package: Mapping[str, Any] = raw_package if isinstance(raw_package, Mapping) else {}
     name = str(package.get("name") or "")
     ecosystem = str(package.get("ecosystem") or "")
     purl_type = ecosystem_purl_type(ecosystem) if ecosystem else ""
@@ -52,7 +72,9 @@ def _affected(entry: Mapping[str, Any]) -> Affected | None:
     if purl:
         keys.append(purl_key(purl))
     elif name and purl_type:
-        namespace, _, short = name.rpartition("/") if purl_type in ("npm", "golang", "composer", "github") else ("", "", name)
+        namespace, _, short = (
+            name.rpartition("/") if purl_type in ("npm", "golang", "composer", "github") else ("", "", name)
+        )
         if purl_type == "maven":
             namespace, _, short = name.partition(":")
         keys.append(purl_key(f"pkg:{purl_type}/{namespace + '/' if namespace else ''}{short}"))

@@ -37,13 +37,20 @@ def targets_from_records(records: Iterable[Record]) -> list[Target]:
                     purl=_text(record, "component.purl"),
                     cpe=_text(record, "component.cpe"),
                     vendor=_text(record, "component.vendor"),
-                    model=_text(record, "component.name") if _text(record, "component.type") in ("device", "firmware") else "",
+                    model=_text(record, "component.name")
+                    if _text(record, "component.type") in ("device", "firmware")
+                    else "",
                     type=_text(record, "component.type"),
                     record=record,
                 )
             )
         elif kind not in _SKIP_TYPES and (record.get("identity.vendor") or record.get("identity.model")):
-            identity = (_text(record, ASSET_ID), _text(record, "identity.vendor"), _text(record, "identity.model"), _text(record, "identity.firmware"))
+            identity = (
+                _text(record, ASSET_ID),
+                _text(record, "identity.vendor"),
+                _text(record, "identity.model"),
+                _text(record, "identity.firmware"),
+            )
             if identity in seen_devices or not (identity[2] or _text(record, "identity.name")):
                 continue
             seen_devices.add(identity)
@@ -77,7 +84,14 @@ def identity_of(target: Target) -> ProductIdentity:
         ref = _text(target.record, "component.ref")
         if ref:
             refs.add(ref)
-    return ProductIdentity(refs=refs, purl=target.purl, cpe=target.cpe, model=target.model, name=target.name, version=target.effective_version)
+    return ProductIdentity(
+        refs=refs,
+        purl=target.purl,
+        cpe=target.cpe,
+        model=target.model,
+        name=target.name,
+        version=target.effective_version,
+    )
 
 
 def apply_vex(matches: Sequence[Match], statements: Sequence[VexStatement]) -> None:
@@ -136,7 +150,16 @@ def match_record(match: Match) -> Record:
         }
     )
     if target.kind == "component":
-        for name in ("component.name", "component.version", "component.purl", "component.cpe", "component.ref", "component.type", "sbom.file", "sbom.name"):
+        for name in (
+            "component.name",
+            "component.version",
+            "component.purl",
+            "component.cpe",
+            "component.ref",
+            "component.type",
+            "sbom.file",
+            "sbom.name",
+        ):
             if name in base:
                 fields[name] = base[name]
     else:

@@ -10,12 +10,24 @@ interval so the match says "version not evaluated" instead of guessing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from dataclasses import dataclass
 from typing import Any
 
-_PRE = {"dev": -5, "snapshot": -5, "alpha": -4, "a": -4, "beta": -3, "b": -3, "pre": -2, "preview": -2, "rc": -1, "cr": -1}
+_PRE = {
+    "dev": -5,
+    "snapshot": -5,
+    "alpha": -4,
+    "a": -4,
+    "beta": -3,
+    "b": -3,
+    "pre": -2,
+    "preview": -2,
+    "rc": -1,
+    "cr": -1,
+}
 _TOKEN = re.compile(r"\d+|[a-z]+")
 _END = (2, "")
 
@@ -88,11 +100,10 @@ def _univers(scheme: str, text: str) -> Any:
 def compare(a: str, b: str, scheme: str = "") -> int:
     """-1, 0 or 1; ecosystem rules where univers knows the scheme and both parse, natural order otherwise."""
     if scheme in SCHEMES:
-        try:
+        # univers raises assorted errors on versions outside its grammar: fall back to natural order
+        with contextlib.suppress(Exception):
             left, right = _univers(scheme, a), _univers(scheme, b)
-            return (left > right) - (left < right)
-        except Exception:  # univers raises various errors on versions outside its grammar
-            pass
+            return int(left > right) - int(left < right)
     return _padded(generic_key(a), generic_key(b))
 
 
@@ -122,7 +133,14 @@ class Interval:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for short, value in (("i", self.introduced), ("f", self.fixed), ("l", self.last_affected), ("e", self.exact), ("p", self.family), ("u", self.unknown)):
+        for short, value in (
+            ("i", self.introduced),
+            ("f", self.fixed),
+            ("l", self.last_affected),
+            ("e", self.exact),
+            ("p", self.family),
+            ("u", self.unknown),
+        ):
             if value is not None:
                 out[short] = value
         if self.lower_exclusive:
@@ -131,7 +149,15 @@ class Interval:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Interval:
-        return cls(data.get("i"), data.get("f"), data.get("l"), data.get("e"), data.get("p"), bool(data.get("x")), data.get("u"))
+        return cls(
+            data.get("i"),
+            data.get("f"),
+            data.get("l"),
+            data.get("e"),
+            data.get("p"),
+            bool(data.get("x")),
+            data.get("u"),
+        )
 
     def contains(self, version: str, scheme: str = "") -> bool | None:
         """True/False, or None when this interval's text could not be read (or the version is unusable)."""
@@ -237,7 +263,9 @@ def parse_range_text(text: str, *, exact_category: bool = False) -> ParsedRange:
         return prose
     if exact_category and not _OPS.search(body):
         version, conditional = _split_qualifier(body)
-        return ParsedRange((Interval(family=version),) if is_version_like(version) else (Interval(unknown=raw),), conditional)
+        return ParsedRange(
+            (Interval(family=version),) if is_version_like(version) else (Interval(unknown=raw),), conditional
+        )
     return _operators(body, raw)
 
 
@@ -245,13 +273,31 @@ def _prose(text: str) -> ParsedRange | None:
     """English forms used by advisories and CVE records."""
     version = r"v?(?:er\.?|ersion)?\s*([0-9][\w.\-+~]*)"
     patterns: list[tuple[str, Any]] = [
-        (rf"^(?:versions?\s+)?{version}\s+(?:to|through|thru|-|until)\s+{version}$", lambda a, b: Interval(introduced=a, last_affected=b)),
-        (rf"^(?:versions?\s+)?(?:prior\s+to|before|below|earlier\s+than|older\s+than)\s+{version}$", lambda a: Interval(fixed=a)),
-        (rf"^(?:versions?\s+)?{version}\s+and\s+(?:prior|earlier|before|below|older)$", lambda a: Interval(last_affected=a)),
-        (rf"^(?:versions?\s+)?(?:up\s+to(?:\s+and\s+including)?|through)\s+{version}$", lambda a: Interval(last_affected=a)),
+        (
+            rf"^(?:versions?\s+)?{version}\s+(?:to|through|thru|-|until)\s+{version}$",
+            lambda a, b: Interval(introduced=a, last_affected=b),
+        ),
+        (
+            rf"^(?:versions?\s+)?(?:prior\s+to|before|below|earlier\s+than|older\s+than)\s+{version}$",
+            lambda a: Interval(fixed=a),
+        ),
+        (
+            rf"^(?:versions?\s+)?{version}\s+and\s+(?:prior|earlier|before|below|older)$",
+            lambda a: Interval(last_affected=a),
+        ),
+        (
+            rf"^(?:versions?\s+)?(?:up\s+to(?:\s+and\s+including)?|through)\s+{version}$",
+            lambda a: Interval(last_affected=a),
+        ),
         (rf"^(?:versions?\s+)?{version}\s+and\s+(?:later|newer|above|after)$", lambda a: Interval(introduced=a)),
-        (rf"^(?:versions?\s+)?from\s+{version}\s+(?:before|prior\s+to)\s+{version}$", lambda a, b: Interval(introduced=a, fixed=b)),
-        (r"^fixed in .*?([0-9][\w.\-+~]*) \(affected ([0-9][\w.\-+~]*)\s*-\s*([0-9][\w.\-+~]*)\)$", lambda f, a, b: Interval(introduced=a, last_affected=b)),
+        (
+            rf"^(?:versions?\s+)?from\s+{version}\s+(?:before|prior\s+to)\s+{version}$",
+            lambda a, b: Interval(introduced=a, fixed=b),
+        ),
+        (
+            r"^fixed in .*?([0-9][\w.\-+~]*) \(affected ([0-9][\w.\-+~]*)\s*-\s*([0-9][\w.\-+~]*)\)$",
+            lambda f, a, b: Interval(introduced=a, last_affected=b),
+        ),
         (r"^fixed in .*?([0-9][\w.\-+~]*) \(affected ([0-9][\w.\-+~]*)\)$", lambda f, a: Interval(exact=a)),
         (r"^fixed in (?:[a-z][\w-]* )?v?([0-9][\w.\-+~]*)$", lambda f: Interval(fixed=f)),
     ]

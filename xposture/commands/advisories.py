@@ -12,19 +12,29 @@ from xposture.reports.text import terminal_safe
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("advisories", help="import and inspect the offline advisory database (OSV, CSAF, CVE 5, KEV, EPSS)")
+    parser = sub.add_parser(
+        "advisories", help="import and inspect the offline advisory database (OSV, CSAF, CVE 5, KEV, EPSS)"
+    )
     actions = parser.add_subparsers(dest="advisories_action", required=True)
     imp = actions.add_parser("import", help="import advisory files, folders or zips (unchanged files are skipped)")
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    imp.add_argument("--advisories-db", type=Path, metavar="FILE", help="advisory database (default: advisories.db beside the store)")
+    imp.add_argument(
+        "--advisories-db", type=Path, metavar="FILE", help="advisory database (default: advisories.db beside the store)"
+    )
     imp.add_argument("--force", action="store_true", help="re-import files even when unchanged")
     imp.set_defaults(handler=run_import)
     status = actions.add_parser("status", help="sources, counts and age of the advisory database")
-    status.add_argument("--advisories-db", type=Path, metavar="FILE", help="advisory database (default: advisories.db beside the store)")
+    status.add_argument(
+        "--advisories-db", type=Path, metavar="FILE", help="advisory database (default: advisories.db beside the store)"
+    )
     status.add_argument("--format", choices=("table", "json"), default="table")
     status.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-    status.add_argument("--max-age-days", type=float, metavar="N", help="warn when the last import is older than N days")
-    status.add_argument("--fail-stale", action="store_true", help="exit 1 (not just warn) when older than --max-age-days or empty")
+    status.add_argument(
+        "--max-age-days", type=float, metavar="N", help="warn when the last import is older than N days"
+    )
+    status.add_argument(
+        "--fail-stale", action="store_true", help="exit 1 (not just warn) when older than --max-age-days or empty"
+    )
     status.set_defaults(handler=run_status)
 
 
@@ -47,18 +57,26 @@ def run_import(args: argparse.Namespace) -> int:
         console.print("error: " + terminal_safe(error), markup=False, soft_wrap=True)
     for ignored in report.ignored[:5]:
         console.print("ignored (not an advisory): " + terminal_safe(ignored), markup=False, soft_wrap=True)
-    return EXIT_USAGE if report.errors and not (report.advisories or report.kev or report.epss or report.skipped_unchanged) else EXIT_OK
+    return (
+        EXIT_USAGE
+        if report.errors and not (report.advisories or report.kev or report.epss or report.skipped_unchanged)
+        else EXIT_OK
+    )
 
 
 def run_status(args: argparse.Namespace) -> int:
     console = stderr_console(args)
     path = db_path(args)
     if not path.exists():
-        console.print(f"no advisory database at {path}; run 'xposture advisories import PATH'", markup=False, soft_wrap=True)
+        console.print(
+            f"no advisory database at {path}; run 'xposture advisories import PATH'", markup=False, soft_wrap=True
+        )
         return EXIT_FINDINGS if args.fail_stale else EXIT_OK
     with AdvisoryDB(path) as db:
         status = db.status()
-    stale = not status["advisories"] or (args.max_age_days is not None and (status["age_days"] or 0) > args.max_age_days)
+    stale = not status["advisories"] or (
+        args.max_age_days is not None and (status["age_days"] or 0) > args.max_age_days
+    )
     status["stale"] = stale
     if args.format == "json":
         write_output(json.dumps(status, indent=2) + "\n", args.output)
@@ -71,7 +89,10 @@ def run_status(args: argparse.Namespace) -> int:
             "",
             f"{'kind':<12} {'advisories':>10} {'age (d)':>8}  source",
         ]
-        lines += [f"{s['kind']:<12} {s['advisories']:>10} {s['age_days']:>8}  {terminal_safe(s['path'])}" for s in status["sources"]]
+        lines += [
+            f"{s['kind']:<12} {s['advisories']:>10} {s['age_days']:>8}  {terminal_safe(s['path'])}"
+            for s in status["sources"]
+        ]
         write_output("\n".join(lines) + "\n", args.output)
     if stale:
         console.print(
@@ -79,7 +100,7 @@ def run_status(args: argparse.Namespace) -> int:
             if status["advisories"]
             else "warning: advisory database is empty",
             markup=False,
-        soft_wrap=True,
+            soft_wrap=True,
         )
         return EXIT_FINDINGS if args.fail_stale else EXIT_OK
     return EXIT_OK

@@ -21,15 +21,31 @@ from xposture.advisories.db import AdvisoryDB, default_path
 from xposture.advisories.match import CONFIDENCE, Match, confidence_label, match_targets
 from xposture.advisories.model import SEVERITY_RANK
 from xposture.advisories.records import apply_vex, targets_from_records
-from xposture.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, severity, stderr_console, store_path, write_output
+from xposture.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    severity,
+    stderr_console,
+    store_path,
+    write_output,
+)
 from xposture.errors import InputError, UsageError
 from xposture.model import Severity
 from xposture.reports.sarif_sbom import sbom_sarif
 from xposture.reports.text import terminal_safe
 from xposture.sbom.loader import NotAnSbom, read_sbom
-from xposture.sbom.model import Document
+from xposture.sbom.model import Component, Document
 from xposture.sbom.records import component_records
-from xposture.sbom.vex import VexRow, VexStatement, embedded_statements, read_vex, to_cyclonedx_vex, to_openvex, vex_files
+from xposture.sbom.vex import (
+    VexRow,
+    VexStatement,
+    embedded_statements,
+    read_vex,
+    to_cyclonedx_vex,
+    to_openvex,
+    vex_files,
+)
 
 FORMATS = ("table", "json", "sarif", "cyclonedx-vex", "openvex")
 LEVELS = {"low": 0.0, "medium": 0.5, "high": 0.8}
@@ -41,14 +57,36 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check = actions.add_parser("check", help="match SBOMs against the advisory database and gate on severity")
     check.add_argument("sboms", nargs="+", type=Path, metavar="SBOM")
     check.add_argument(
-        "--advisories", action="append", type=Path, default=[], metavar="DB|PATH",
+        "--advisories",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DB|PATH",
         help="advisory database file, or advisory files/folders to import first (default: advisories.db beside the store)",
     )
-    check.add_argument("--vex", action="append", type=Path, default=[], metavar="PATH", help="VEX file or folder (OpenVEX, CycloneDX, CSAF); repeatable")
-    check.add_argument("--fail-on", type=severity, metavar="SEVERITY", help="exit 1 when an open match is at or over SEVERITY")
-    check.add_argument("--fail-on-kev", action="store_true", help="exit 1 when an open match is in CISA's KEV catalogue")
-    check.add_argument("--min-confidence", choices=tuple(LEVELS), default="medium", help="ignore matches below this confidence (default medium)")
-    check.add_argument("--name-matching", action="store_true", help="also match by bare name + version (low confidence)")
+    check.add_argument(
+        "--vex",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="VEX file or folder (OpenVEX, CycloneDX, CSAF); repeatable",
+    )
+    check.add_argument(
+        "--fail-on", type=severity, metavar="SEVERITY", help="exit 1 when an open match is at or over SEVERITY"
+    )
+    check.add_argument(
+        "--fail-on-kev", action="store_true", help="exit 1 when an open match is in CISA's KEV catalogue"
+    )
+    check.add_argument(
+        "--min-confidence",
+        choices=tuple(LEVELS),
+        default="medium",
+        help="ignore matches below this confidence (default medium)",
+    )
+    check.add_argument(
+        "--name-matching", action="store_true", help="also match by bare name + version (low confidence)"
+    )
     check.add_argument("--format", choices=FORMATS, default="table")
     check.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     check.set_defaults(handler=run)
@@ -62,7 +100,9 @@ def _open_db(args: argparse.Namespace) -> AdvisoryDB:
         raise UsageError("give at most one advisory database file")
     path = databases[0] if databases else default_path(store_path(args))
     if not databases and not sources and not path.exists():
-        raise UsageError(f"no advisory database at {path}: run 'xposture advisories import PATH' or pass --advisories PATH")
+        raise UsageError(
+            f"no advisory database at {path}: run 'xposture advisories import PATH' or pass --advisories PATH"
+        )
     db = AdvisoryDB(path)
     if sources:
         report = db.import_paths(sources)
@@ -93,7 +133,9 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"schema: {terminal_safe(doc.path)}: {terminal_safe(error)}", markup=False, soft_wrap=True)
     records = [r for doc in documents for r in component_records(doc)]
     if not records:
-        console.print("error: no components parsed from the SBOM(s): refusing to report clean", markup=False, soft_wrap=True)
+        console.print(
+            "error: no components parsed from the SBOM(s): refusing to report clean", markup=False, soft_wrap=True
+        )
         return EXIT_USAGE
     statements: list[VexStatement] = []
     for doc in documents:
@@ -108,7 +150,9 @@ def run(args: argparse.Namespace) -> int:
     with db:
         if not db.status()["advisories"]:
             raise UsageError(f"advisory database {db.path} is empty: nothing to match against")
-        matches = match_targets(targets, db, name_matching=args.name_matching, min_confidence=LEVELS[args.min_confidence])
+        matches = match_targets(
+            targets, db, name_matching=args.name_matching, min_confidence=LEVELS[args.min_confidence]
+        )
     apply_vex(matches, statements)
     matches.sort(key=lambda m: (-SEVERITY_RANK.get(m.severity, 0), m.vuln_id, m.target.name))
     failing = _failing(matches, args.fail_on, args.fail_on_kev)
@@ -142,10 +186,10 @@ def _relative(path: str) -> str:
 
 
 def _render(fmt: str, matches: Sequence[Match], documents: Sequence[Document]) -> str:
-    by_ref = {}
+    by_ref: dict[str, tuple[Document, Component | None]] = {}
     for doc in documents:
-        for comp in doc.components:
-            by_ref[f"component:{comp.purl or comp.ref}"] = (doc, comp)
+        for component in doc.components:
+            by_ref[f"component:{component.purl or component.ref}"] = (doc, component)
     if fmt == "sarif":
         items = []
         for match in matches:
@@ -171,7 +215,11 @@ def _render(fmt: str, matches: Sequence[Match], documents: Sequence[Document]) -
                 )
             )
         serial = documents[0].serial if len(documents) == 1 and documents[0].serial.startswith("urn:uuid:") else ""
-        out = to_cyclonedx_vex(rows, serial_ref=f"{serial}/1" if serial else "") if fmt == "cyclonedx-vex" else to_openvex(rows)
+        out = (
+            to_cyclonedx_vex(rows, serial_ref=f"{serial}/1" if serial else "")
+            if fmt == "cyclonedx-vex"
+            else to_openvex(rows)
+        )
         return json.dumps(out, indent=2) + "\n"
     if fmt == "json":
         return json.dumps({"matches": [_as_dict(m) for m in matches]}, indent=2) + "\n"
@@ -201,7 +249,13 @@ def _as_dict(match: Match) -> dict[str, Any]:
         "summary": match.vuln.get("summary"),
         "source": match.vuln.get("source"),
         "advisory": match.vuln.get("advisory") or None,
-        "component": {"name": target.name, "version": target.effective_version, "purl": target.purl or None, "cpe": target.cpe or None, "ref": target.ref},
+        "component": {
+            "name": target.name,
+            "version": target.effective_version,
+            "purl": target.purl or None,
+            "cpe": target.cpe or None,
+            "ref": target.ref,
+        },
         "match": {
             "method": match.method,
             "confidence": match.confidence,
@@ -213,5 +267,10 @@ def _as_dict(match: Match) -> dict[str, Any]:
             "version_evaluated": match.version_evaluated,
             "conditional": match.conditional,
         },
-        "vex": {"status": match.vex_status or None, "justification": match.vex_justification or None, "detail": match.vex_detail or None, "source": match.vex_source or None},
+        "vex": {
+            "status": match.vex_status or None,
+            "justification": match.vex_justification or None,
+            "detail": match.vex_detail or None,
+            "source": match.vex_source or None,
+        },
     }

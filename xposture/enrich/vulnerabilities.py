@@ -41,14 +41,16 @@ class VulnerabilityEnricher:
                 except XpostureError as exc:
                     ctx.report(f"enricher:{NAME}", str(path), "failed", str(exc))
                     continue
-                status = "partial" if report.errors else "ok"
+                outcome = "partial" if report.errors else "ok"
                 detail = f"{report.advisories} advisories imported, {report.skipped_unchanged} files unchanged"
                 if report.errors:
                     detail += f", {len(report.errors)} errors: {report.errors[0]}"
-                ctx.report(f"enricher:{NAME}", str(path), status, detail, records=report.advisories)
+                ctx.report(f"enricher:{NAME}", str(path), outcome, detail, records=report.advisories)
             status = db.status()
             if not status["advisories"]:
-                ctx.report(f"enricher:{NAME}", str(db_path), "skipped", "advisory database is empty: nothing was matched")
+                ctx.report(
+                    f"enricher:{NAME}", str(db_path), "skipped", "advisory database is empty: nothing was matched"
+                )
                 return
             name_matching = bool(ctx.policy.get("sbom_name_matching", True))
             min_confidence = float(ctx.policy.get("vulnerability_min_confidence", 0.0))
@@ -57,7 +59,12 @@ class VulnerabilityEnricher:
             max_age = ctx.policy.get("advisories_max_age_days")
             age = status.get("age_days")
             if isinstance(max_age, (int, float)) and age is not None and age > max_age:
-                ctx.report(f"enricher:{NAME}", str(db_path), "partial", f"advisory database is {age:.0f} days old (policy maximum {max_age})")
+                ctx.report(
+                    f"enricher:{NAME}",
+                    str(db_path),
+                    "partial",
+                    f"advisory database is {age:.0f} days old (policy maximum {max_age})",
+                )
             ctx.report(
                 f"enricher:{NAME}",
                 str(db_path),

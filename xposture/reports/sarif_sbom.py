@@ -57,7 +57,9 @@ def match_finding(match: Match, sbom_file: str, line: int | None) -> Finding:
         record_key=f"{target.ref}|{match.vuln_id}",
         record_type="vulnerability_match",
         evidence={k: v for k, v in evidence.items() if v is not None},
-        remediation=f"Update {target.name} to {match.fixed} or later." if match.fixed else "No fixed version is known: apply the vendor's mitigations.",
+        remediation=f"Update {target.name} to {match.fixed} or later."
+        if match.fixed
+        else "No fixed version is known: apply the vendor's mitigations.",
         references=[str(r) for r in match.vuln.get("references", [])[:3]],
         status=Status.WAIVED if match.suppressed else Status.OPEN,
         pack="advisories",
@@ -74,7 +76,8 @@ def advisory_rule(match: Match) -> RuleInfo:
         pack="advisories",
         path="",
         tags=[str(c) for c in vuln.get("cwes", [])] + [f"source:{vuln.get('source')}"],
-        remediation=str(vuln.get("remediation") or "") or (f"Update to {match.fixed} or later." if match.fixed else "See the advisory."),
+        remediation=str(vuln.get("remediation") or "")
+        or (f"Update to {match.fixed} or later." if match.fixed else "See the advisory."),
         description=str(vuln.get("summary") or match.vuln_id),
         references=[str(r) for r in vuln.get("references", [])[:3]],
     )

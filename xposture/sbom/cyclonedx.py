@@ -28,7 +28,9 @@ MAX_SCHEMA_ERRORS = 20
 
 
 def looks_like_cyclonedx_json(data: Any) -> bool:
-    return isinstance(data, Mapping) and (data.get("bomFormat") == "CycloneDX" or "specVersion" in data and "components" in data)
+    return isinstance(data, Mapping) and (
+        data.get("bomFormat") == "CycloneDX" or ("specVersion" in data and "components" in data)
+    )
 
 
 def read_cyclonedx(path: Path, text: str | None = None, *, validate: bool = True) -> Document:
@@ -142,10 +144,7 @@ def _json_licenses(raw: Any) -> list[str]:
 
 def _json_tools(raw: Any) -> list[str]:
     tools: list[Any] = []
-    if isinstance(raw, Mapping):
-        tools = _l(raw.get("components")) + _l(raw.get("services"))
-    else:
-        tools = _l(raw)
+    tools = _l(raw.get("components")) + _l(raw.get("services")) if isinstance(raw, Mapping) else _l(raw)
     names = []
     for tool in map(_m, tools):
         label = " ".join(p for p in (_party(tool.get("vendor")), _s(tool.get("name")), _s(tool.get("version"))) if p)
@@ -218,7 +217,11 @@ def parse_xml(path: Path, text: str, *, validate: bool = True) -> Document:
         doc.timestamp = _t(meta.find("c:timestamp", ns))
         doc.authors = [_t(a.find("c:name", ns)) for a in meta.findall("c:authors/c:author", ns)]
         for tool in meta.findall("c:tools/c:tool", ns) + meta.findall("c:tools/c:components/c:component", ns):
-            label = " ".join(p for p in (_t(tool.find("c:vendor", ns)), _t(tool.find("c:name", ns)), _t(tool.find("c:version", ns))) if p)
+            label = " ".join(
+                p
+                for p in (_t(tool.find("c:vendor", ns)), _t(tool.find("c:name", ns)), _t(tool.find("c:version", ns)))
+                if p
+            )
             if label:
                 doc.tools.append(label)
         subject = meta.find("c:component", ns)
@@ -229,7 +232,9 @@ def parse_xml(path: Path, text: str, *, validate: bool = True) -> Document:
             doc.subject_ref = subject.get("bom-ref", "") or doc.subject_purl
             doc.subject_type = subject.get("type", "")
             doc.subject_supplier = _t(subject.find("c:supplier/c:name", ns))
-        doc.subject_supplier = doc.subject_supplier or _t(meta.find("c:supplier/c:name", ns)) or _t(meta.find("c:manufacture/c:name", ns))
+        doc.subject_supplier = (
+            doc.subject_supplier or _t(meta.find("c:supplier/c:name", ns)) or _t(meta.find("c:manufacture/c:name", ns))
+        )
     lines = LineIndex(text)
     components = root.find("c:components", ns)
     if components is not None:
@@ -258,12 +263,16 @@ def parse_xml(path: Path, text: str, *, validate: bool = True) -> Document:
     return doc
 
 
-def _xml_components(parent_el: Element, ns: dict[str, str], parent: str, depth: int, lines: LineIndex) -> Iterator[Component]:
+def _xml_components(
+    parent_el: Element, ns: dict[str, str], parent: str, depth: int, lines: LineIndex
+) -> Iterator[Component]:
     for position, el in enumerate(parent_el.findall("c:component", ns)):
         name = _t(el.find("c:name", ns))
         purl = _t(el.find("c:purl", ns))
         ref = el.get("bom-ref", "") or purl or f"{parent}/{position}:{name}"
-        licenses = [_t(x) for x in el.findall("c:licenses/c:license/c:id", ns) + el.findall("c:licenses/c:license/c:name", ns)]
+        licenses = [
+            _t(x) for x in el.findall("c:licenses/c:license/c:id", ns) + el.findall("c:licenses/c:license/c:name", ns)
+        ]
         licenses += [_t(x) for x in el.findall("c:licenses/c:expression", ns)]
         swid = el.find("c:swid", ns)
         comp = Component(
@@ -287,7 +296,9 @@ def _xml_components(parent_el: Element, ns: dict[str, str], parent: str, depth: 
             external_refs=[_t(u) for u in el.findall("c:externalReferences/c:reference/c:url", ns)],
             swid=swid.get("tagId", "") if swid is not None else "",
         )
-        comp.line = lines.find_line(f'bom-ref="{el.get("bom-ref", "")}"' if el.get("bom-ref") else "", purl, json_quoted=False)
+        comp.line = lines.find_line(
+            f'bom-ref="{el.get("bom-ref", "")}"' if el.get("bom-ref") else "", purl, json_quoted=False
+        )
         yield comp
         nested = el.find("c:components", ns)
         if nested is not None:

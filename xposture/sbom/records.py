@@ -20,7 +20,9 @@ SCANNER = "sbom"
 def subject_asset(doc: Document) -> tuple[str, str, str]:
     """(asset id, kind, name) of what the SBOM describes: the firmware image or product."""
     kind = "firmware" if doc.subject_type in ("firmware", "device", "operating-system") else "sbom"
-    name = doc.name or re.sub(r"(\.(cdx|spdx|bom|sbom))*\.(json|xml|yaml|yml|spdx|rdf)$", "", doc.path.rsplit("/", 1)[-1])
+    name = doc.name or re.sub(
+        r"(\.(cdx|spdx|bom|sbom))*\.(json|xml|yaml|yml|spdx|rdf)$", "", doc.path.rsplit("/", 1)[-1]
+    )
     if doc.subject_purl:
         return doc.subject_purl, kind, name
     label = f"{name}@{doc.version}" if doc.version else name
@@ -101,7 +103,14 @@ def document_record(doc: Document, site: str = "") -> Record:
         "sbom.embedded_vex": len(doc.vulnerabilities),
     }
     return make_record(
-        "sbom_document", asset_id=asset_id, key=f"sbom:{doc.path}", layer=Layer.SUPPLY_CHAIN, scanner=SCANNER, fields=_clean(fields), file=doc.path, line=1
+        "sbom_document",
+        asset_id=asset_id,
+        key=f"sbom:{doc.path}",
+        layer=Layer.SUPPLY_CHAIN,
+        scanner=SCANNER,
+        fields=_clean(fields),
+        file=doc.path,
+        line=1,
     )
 
 

@@ -51,7 +51,7 @@ def read_spdx2(path: Path, text: str, encoding: str) -> Document:
     if parsed is not None:
         from spdx_tools.spdx.jsonschema.document_converter import DocumentConverter
 
-        data = DocumentConverter().convert(parsed)
+        data = DocumentConverter().convert(parsed)  # type: ignore[no-untyped-call]
         doc = _from_json(path, data, text if encoding == "json" else "", encoding)
         doc.schema_checked = True
         doc.schema_errors = _spdx_tools_validate(parsed)
@@ -76,7 +76,7 @@ def _spdx_tools_parse(path: Path) -> tuple[Any, list[str]]:
         with contextlib.redirect_stdout(io.StringIO()):
             return parse_file(str(path)), []
     except SPDXParsingError as exc:
-        return None, [str(m)[:300] for m in exc.get_messages()]
+        return None, [str(m)[:300] for m in exc.get_messages()]  # type: ignore[no-untyped-call]
     except Exception as exc:  # spdx-tools raises bare exceptions on some malformed input
         return None, [f"{type(exc).__name__}: {str(exc)[:300]}"]
 
@@ -116,7 +116,11 @@ def _from_json(path: Path, data: Mapping[str, Any], text: str, encoding: str) ->
     lines = LineIndex(text) if text else None
     described = [_s(x) for x in _l(data.get("documentDescribes"))]
     for rel in map(_m, _l(data.get("relationships"))):
-        source, kind, target = _s(rel.get("spdxElementId")), _s(rel.get("relationshipType")), _s(rel.get("relatedSpdxElement"))
+        source, kind, target = (
+            _s(rel.get("spdxElementId")),
+            _s(rel.get("relationshipType")),
+            _s(rel.get("relatedSpdxElement")),
+        )
         if not (source and target) or target in ("NOASSERTION", "NONE"):
             continue
         if kind == "DESCRIBES":
@@ -162,9 +166,13 @@ def _package(package: Mapping[str, Any]) -> Component:
         supplier=_actor(package.get("supplier")),
         author=_actor(package.get("originator")),
         description=_s(package.get("summary")) or _s(package.get("description")),
-        hashes={_s(c.get("algorithm")).upper(): _s(c.get("checksumValue")) for c in map(_m, _l(package.get("checksums")))},
+        hashes={
+            _s(c.get("algorithm")).upper(): _s(c.get("checksumValue")) for c in map(_m, _l(package.get("checksums")))
+        },
         licenses=[x for x in licenses if x and x not in ("NOASSERTION", "NONE")],
-        external_refs=[_s(package.get("downloadLocation"))] if _s(package.get("downloadLocation")) not in ("", "NOASSERTION", "NONE") else [],
+        external_refs=[_s(package.get("downloadLocation"))]
+        if _s(package.get("downloadLocation")) not in ("", "NOASSERTION", "NONE")
+        else [],
     )
 
 
@@ -203,7 +211,9 @@ def read_spdx3(path: Path, data: Mapping[str, Any], text: str) -> Document:
         source, kind, targets = _s(rel.get("from")), _s(rel.get("relationshipType")), [_s(t) for t in _l(rel.get("to"))]
         if kind in ("hasDeclaredLicense", "hasConcludedLicense"):
             for target in targets:
-                expr = _s(by_id.get(target, {}).get("simplelicensing_licenseExpression")) or _s(by_id.get(target, {}).get("name"))
+                expr = _s(by_id.get(target, {}).get("simplelicensing_licenseExpression")) or _s(
+                    by_id.get(target, {}).get("name")
+                )
                 if expr:
                     licenses.setdefault(source, []).append(expr)
         elif kind in ("dependsOn", "contains", "hasStaticLink", "hasDynamicLink", "hasPrerequisite"):
@@ -231,7 +241,11 @@ def read_spdx3(path: Path, data: Mapping[str, Any], text: str) -> Document:
             supplier=_name(by_id, element.get("suppliedBy")),
             author=", ".join(n for n in (_name(by_id, o) for o in _l(element.get("originatedBy"))) if n),
             description=_s(element.get("summary")) or _s(element.get("description")),
-            hashes={_s(h.get("algorithm")).upper(): _s(h.get("hashValue")) for h in map(_m, _l(element.get("verifiedUsing"))) if _type(h) == "Hash"},
+            hashes={
+                _s(h.get("algorithm")).upper(): _s(h.get("hashValue"))
+                for h in map(_m, _l(element.get("verifiedUsing")))
+                if _type(h) == "Hash"
+            },
             licenses=licenses.get(ref, []),
             depends_on=doc.dependencies.get(ref, []),
         )

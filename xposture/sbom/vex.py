@@ -28,7 +28,12 @@ _CDX_STATE = {
     "false_positive": "not_affected",
     "not_affected": "not_affected",
 }
-_TO_CDX_STATE = {"fixed": "resolved", "affected": "exploitable", "under_investigation": "in_triage", "not_affected": "not_affected"}
+_TO_CDX_STATE = {
+    "fixed": "resolved",
+    "affected": "exploitable",
+    "under_investigation": "in_triage",
+    "not_affected": "not_affected",
+}
 _OPENVEX_TO_CDX_JUSTIFICATION = {
     "component_not_present": "code_not_present",
     "vulnerable_code_not_present": "code_not_present",
@@ -83,7 +88,9 @@ def vex_files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith((".json", ".vex"))))
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith((".json", ".vex")))
+            )
         elif path.is_file():
             found.append(path)
         else:
@@ -110,8 +117,10 @@ def parse_vex(data: Any, source: str) -> list[VexStatement] | None:
         return None
     if "openvex" in str(data.get("@context", "")):
         return _openvex(data, source)
-    if data.get("bomFormat") == "CycloneDX" or "specVersion" in data and "vulnerabilities" in data:
-        return cyclonedx_statements(data.get("vulnerabilities") or [], source, str(data.get("metadata", {}).get("timestamp") or ""))
+    if data.get("bomFormat") == "CycloneDX" or ("specVersion" in data and "vulnerabilities" in data):
+        return cyclonedx_statements(
+            data.get("vulnerabilities") or [], source, str(data.get("metadata", {}).get("timestamp") or "")
+        )
     document = data.get("document")
     if isinstance(document, Mapping) and "csaf_version" in document:
         return _csaf(data, source)
@@ -134,7 +143,9 @@ def _openvex(data: Mapping[str, Any], source: str) -> list[VexStatement]:
                 identifiers = product.get("identifiers") or {}
                 if isinstance(identifiers, Mapping):
                     products.extend(str(v) for v in identifiers.values())
-                products.extend(str(s.get("@id") or "") for s in product.get("subcomponents") or [] if isinstance(s, Mapping))
+                products.extend(
+                    str(s.get("@id") or "") for s in product.get("subcomponents") or [] if isinstance(s, Mapping)
+                )
             else:
                 products.append(str(product))
         status = str(item.get("status") or "")
@@ -146,7 +157,9 @@ def _openvex(data: Mapping[str, Any], source: str) -> list[VexStatement]:
                     products=[p for p in products if p],
                     status=status,
                     justification=str(item.get("justification") or ""),
-                    detail=str(item.get("impact_statement") or item.get("action_statement") or item.get("status_notes") or ""),
+                    detail=str(
+                        item.get("impact_statement") or item.get("action_statement") or item.get("status_notes") or ""
+                    ),
                     timestamp=str(item.get("timestamp") or default_time),
                     source=source,
                     fmt="openvex",
@@ -183,11 +196,17 @@ def cyclonedx_statements(vulnerabilities: Iterable[Any], source: str, timestamp:
     return out
 
 
-def embedded_statements(vulnerabilities: Iterable[Vulnerability], source: str, timestamp: str = "") -> list[VexStatement]:
+def embedded_statements(
+    vulnerabilities: Iterable[Vulnerability], source: str, timestamp: str = ""
+) -> list[VexStatement]:
     """Statements from the ``vulnerabilities`` a CycloneDX SBOM carries itself (embedded VEX)."""
     return cyclonedx_statements(
         (
-            {"id": v.id, "affects": [{"ref": r} for r in v.affects], "analysis": {"state": v.state, "justification": v.justification, "detail": v.detail}}
+            {
+                "id": v.id,
+                "affects": [{"ref": r} for r in v.affects],
+                "analysis": {"state": v.state, "justification": v.justification, "detail": v.detail},
+            }
             for v in vulnerabilities
         ),
         source,
@@ -205,7 +224,13 @@ def _csaf(data: Mapping[str, Any], source: str) -> list[VexStatement]:
             idents.append(product.full_name)
         names[product.product_id] = idents
     timestamp = str((data.get("document") or {}).get("tracking", {}).get("current_release_date") or "")
-    mapping = {"known_not_affected": "not_affected", "known_affected": "affected", "fixed": "fixed", "first_fixed": "fixed", "under_investigation": "under_investigation"}
+    mapping = {
+        "known_not_affected": "not_affected",
+        "known_affected": "affected",
+        "fixed": "fixed",
+        "first_fixed": "fixed",
+        "under_investigation": "under_investigation",
+    }
     out = []
     for vuln in data.get("vulnerabilities") or []:
         if not isinstance(vuln, Mapping) or not vuln.get("cve"):
@@ -254,21 +279,27 @@ def product_matches(statement_product: str, target: ProductIdentity) -> bool:
     cpe = parse_cpe(ref)
     if cpe is not None and target.cpe:
         mine_cpe = parse_cpe(target.cpe)
-        return mine_cpe is not None and mine_cpe.key == cpe.key and (not cpe.version or cpe.version == (mine_cpe.version or target.version))
+        return (
+            mine_cpe is not None
+            and mine_cpe.key == cpe.key
+            and (not cpe.version or cpe.version == (mine_cpe.version or target.version))
+        )
     if target.model and model_number(ref) and model_number(ref) == model_number(target.model):
         return True
     return bool(target.name) and ref.lower() in (f"{target.name}@{target.version}".lower(), target.name.lower())
 
 
-def find_statement(vuln_ids: set[str], target: ProductIdentity, statements: Sequence[VexStatement]) -> VexStatement | None:
+def find_statement(
+    vuln_ids: set[str], target: ProductIdentity, statements: Sequence[VexStatement]
+) -> VexStatement | None:
     """Latest statement for (any of these vulnerability ids, this product)."""
     chosen: VexStatement | None = None
     for statement in statements:
         if not (statement.ids & vuln_ids):
             continue
-        if any(product_matches(p, target) for p in statement.products):
-            if chosen is None or statement.timestamp >= chosen.timestamp:
-                chosen = statement
+        newer = chosen is None or statement.timestamp >= chosen.timestamp
+        if newer and any(product_matches(p, target) for p in statement.products):
+            chosen = statement
     return chosen
 
 
@@ -304,11 +335,15 @@ def to_openvex(rows: Sequence[VexRow], *, author: str = "xposture") -> dict[str,
             "status": row.status,
         }
         if row.status == "not_affected":
-            statement["justification"] = _CDX_TO_OPENVEX_JUSTIFICATION.get(row.justification, row.justification) or "vulnerable_code_not_present"
+            statement["justification"] = (
+                _CDX_TO_OPENVEX_JUSTIFICATION.get(row.justification, row.justification) or "vulnerable_code_not_present"
+            )
             if row.detail:
                 statement["impact_statement"] = row.detail
         elif row.status == "affected":
-            statement["action_statement"] = f"Update to {row.fixed} or later." if row.fixed else "No fixed version is known; apply mitigations."
+            statement["action_statement"] = (
+                f"Update to {row.fixed} or later." if row.fixed else "No fixed version is known; apply mitigations."
+            )
         statements.append(statement)
     return {
         "@context": "https://openvex.dev/ns/v0.2.0",
@@ -325,7 +360,9 @@ def to_cyclonedx_vex(rows: Sequence[VexRow], *, serial_ref: str = "") -> dict[st
     for row in rows:
         analysis: dict[str, Any] = {"state": _TO_CDX_STATE.get(row.status, "in_triage")}
         if row.status == "not_affected":
-            analysis["justification"] = _OPENVEX_TO_CDX_JUSTIFICATION.get(row.justification, row.justification) or "code_not_present"
+            analysis["justification"] = (
+                _OPENVEX_TO_CDX_JUSTIFICATION.get(row.justification, row.justification) or "code_not_present"
+            )
         if row.detail:
             analysis["detail"] = row.detail
         ref = f"{serial_ref}#{row.ref}" if serial_ref else row.ref
@@ -333,7 +370,15 @@ def to_cyclonedx_vex(rows: Sequence[VexRow], *, serial_ref: str = "") -> dict[st
         if row.aliases:
             entry["references"] = [{"id": a, "source": {"name": "xposture"}} for a in row.aliases]
         if row.cvss_score is not None:
-            entry["ratings"] = [{"score": row.cvss_score, "severity": row.severity if row.severity in ("critical", "high", "medium", "low", "none") else "unknown", "method": "CVSSv31"}]
+            entry["ratings"] = [
+                {
+                    "score": row.cvss_score,
+                    "severity": row.severity
+                    if row.severity in ("critical", "high", "medium", "low", "none")
+                    else "unknown",
+                    "method": "CVSSv31",
+                }
+            ]
         if row.fixed:
             entry["recommendation"] = f"Update to {row.fixed} or later."
         vulnerabilities.append(entry)

@@ -54,7 +54,9 @@ class SbomScanner:
                 for statement in found:
                     statements += 1
                     yield vex_record(statement, statements)
-                ctx.report(self.name, str(path), "ok", f"{len(found)} VEX statements", records=len(found), site=source.site)
+                ctx.report(
+                    self.name, str(path), "ok", f"{len(found)} VEX statements", records=len(found), site=source.site
+                )
                 continue
             except InputError as exc:
                 ctx.report(self.name, str(path), "failed", exc.message, site=source.site)
@@ -64,7 +66,14 @@ class SbomScanner:
                 for statement in embedded_statements(doc.vulnerabilities, str(path), doc.timestamp):
                     statements += 1
                     yield vex_record(statement, statements)
-                ctx.report(self.name, str(path), "ok", "CycloneDX VEX document", records=len(doc.vulnerabilities), site=source.site)
+                ctx.report(
+                    self.name,
+                    str(path),
+                    "ok",
+                    "CycloneDX VEX document",
+                    records=len(doc.vulnerabilities),
+                    site=source.site,
+                )
                 continue
             yield document_record(doc, source.site)
             count = 1
@@ -94,7 +103,9 @@ class SbomScanner:
         if failures:
             raise failures[0]
 
-    def _files(self, paths: list[Path], source: SourceConfig, ctx: ScanContext, failures: list[InputError]) -> Iterator[Path]:
+    def _files(
+        self, paths: list[Path], source: SourceConfig, ctx: ScanContext, failures: list[InputError]
+    ) -> Iterator[Path]:
         for path in paths:
             try:
                 yield from iter_sbom_files([path])
@@ -102,7 +113,9 @@ class SbomScanner:
                 ctx.report(self.name, str(path), "failed", exc.message, site=source.site)
                 failures.append(exc)
 
-    def _vex_files(self, paths: list[Path], source: SourceConfig, ctx: ScanContext, failures: list[InputError]) -> Iterator[Path]:
+    def _vex_files(
+        self, paths: list[Path], source: SourceConfig, ctx: ScanContext, failures: list[InputError]
+    ) -> Iterator[Path]:
         for path in paths:
             try:
                 yield from vex_files([path])
