@@ -74,7 +74,9 @@ def _metrics(adv: Advisory, metrics: list[Any]) -> None:
             if isinstance(data, Mapping) and adv.cvss_score is None:
                 score = data.get("baseScore")
                 adv.cvss_score = (
-                    float(score) if isinstance(score, (int, float)) else cvss3_base_score(str(data.get("vectorString") or ""))
+                    float(score)
+                    if isinstance(score, (int, float))
+                    else cvss3_base_score(str(data.get("vectorString") or ""))
                 )
                 adv.cvss_vector = str(data.get("vectorString") or "")
                 if data.get("baseSeverity"):
