@@ -198,6 +198,11 @@ _MODEL_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/.]*[A-Za-z0-9]")
 
 
 def model_tokens(text: str) -> list[str]:
+    return list(_model_tokens(text))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _model_tokens(text: str) -> tuple[str, ...]:
     """Product-family and model tokens in a name: "S7-1200", "1756-EN2T", "6ES7211-1BE40-0XB0", "1211C".
 
     A token needs a digit and a letter (or a hyphen) and 4+ characters, and must
@@ -219,7 +224,7 @@ def model_tokens(text: str) -> list[str]:
         if re.fullmatch(r"V?\d+(\.\d+)*[A-Z]?", token) or re.fullmatch(r"V\d.*", token):
             continue
         found.append(token)
-    return found
+    return tuple(found)
 
 
 def token_key(vendor: str, token: str) -> str:

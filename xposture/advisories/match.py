@@ -25,7 +25,7 @@ from xposture.advisories.keys import (
     vendor_product_key,
 )
 from xposture.advisories.model import SEVERITY_RANK
-from xposture.advisories.versions import SCHEMES, evaluate
+from xposture.advisories.versions import SCHEMES, Interval, evaluate
 
 # method -> confidence when the version was evaluated and is inside the range
 CONFIDENCE = {
@@ -153,13 +153,14 @@ def match_targets(
     target_keys = [t.keys(name_matching) for t in targets]
     table = db.candidates(key for keys in target_keys for key, _ in keys)
     matches: list[Match] = []
+    verdicts: dict[tuple[str, str, str], tuple[bool | None, Interval | None]] = {}
     for target, keys in zip(targets, target_keys, strict=True):
         best: dict[str, Match] = {}
         version = target.effective_version
         ecosystem = target.ecosystem
         for key, method in keys:
             for cand in table.get(key, ()):
-                found = _judge(target, version, ecosystem, key, method, cand)
+                found = _judge(target, version, ecosystem, key, method, cand, verdicts)
                 if found is None or found.confidence < min_confidence:
                     continue
                 _merge(best, found)
@@ -191,7 +192,15 @@ def _other_ecosystem(ecosystem: str, scheme: str) -> bool:
     return scheme not in ("", "generic") or ecosystem in LANGUAGE_ECOSYSTEMS
 
 
-def _judge(target: Target, version: str, ecosystem: str, key: str, method: str, cand: Candidate) -> Match | None:
+def _judge(
+    target: Target,
+    version: str,
+    ecosystem: str,
+    key: str,
+    method: str,
+    cand: Candidate,
+    verdicts: dict[tuple[str, str, str], tuple[bool | None, Interval | None]],
+) -> Match | None:
     if method == "name_version" and _other_ecosystem(ecosystem, cand.scheme):
         return None  # same name, different ecosystem (an npm "openssl" is not the C library)
     scheme = (
@@ -200,7 +209,11 @@ def _judge(target: Target, version: str, ecosystem: str, key: str, method: str, 
         and (not ecosystem or ecosystem == cand.scheme or cand.scheme in SCHEMES.get(ecosystem, ""))
         else ""
     )
-    verdict, interval = evaluate(version, cand.intervals, scheme)
+    memo = (version, cand.ranges, scheme)
+    decided = verdicts.get(memo)
+    if decided is None:
+        decided = verdicts[memo] = evaluate(version, cand.intervals, scheme)
+    verdict, interval = decided
     if verdict is False:
         return None
     confidence = CONFIDENCE[method]

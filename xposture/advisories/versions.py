@@ -97,9 +97,16 @@ def _univers(scheme: str, text: str) -> Any:
     return getattr(uv, SCHEMES[scheme])(text)
 
 
+_PLAIN = re.compile(r"\d+(?:\.\d+)*")
+
+
 def compare(a: str, b: str, scheme: str = "") -> int:
-    """-1, 0 or 1; ecosystem rules where univers knows the scheme and both parse, natural order otherwise."""
-    if scheme in SCHEMES:
+    """-1, 0 or 1; ecosystem rules where univers knows the scheme and both parse, natural order otherwise.
+
+    Plain dotted numbers ("1.2.10") order the same way in every ecosystem, so
+    they skip univers (the hot path when matching thousands of components).
+    """
+    if scheme in SCHEMES and not (_PLAIN.fullmatch(a) and _PLAIN.fullmatch(b)):
         # univers raises assorted errors on versions outside its grammar: fall back to natural order
         with contextlib.suppress(Exception):
             left, right = _univers(scheme, a), _univers(scheme, b)
@@ -107,6 +114,7 @@ def compare(a: str, b: str, scheme: str = "") -> int:
     return _padded(generic_key(a), generic_key(b))
 
 
+@functools.lru_cache(maxsize=100_000)
 def is_version_like(text: str) -> bool:
     return bool(text) and bool(re.search(r"\d", text)) and not _looks_like_date(text)
 
@@ -235,6 +243,7 @@ class ParsedRange:
     conditional: bool = False
 
 
+@functools.lru_cache(maxsize=50_000)
 def parse_range_text(text: str, *, exact_category: bool = False) -> ParsedRange:
     """Read a free-text or vers-like range: ``<V8.1``, ``vers:all/>=V11.5.1|<V11.6.2``, ``V2.0 to V2.3``, ``all versions``.
 
