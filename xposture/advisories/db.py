@@ -213,21 +213,18 @@ class AdvisoryDB:
         kinds: set[str] = set()
         advisories: list[Advisory] = []
         for item in documents:
-            if looks_like_csaf(item):
-                kinds.add("csaf")
-                advisories.extend(parse_csaf(item))
-            elif looks_like_cve5(item):
-                kinds.add("cve5")
-                parsed = parse_cve5(item)
-                if parsed is not None:
-                    advisories.append(parsed)
-            elif looks_like_osv(item):
-                kinds.add("osv")
-                advisories.append(parse_osv(item))
-            elif looks_like_kev_json(item):
+            kind = _kind(item)
+            if kind == "kev":
                 return "kev", self._store_kev(parse_kev_json(item), report), ""
-            else:
+            if not kind:
                 report.ignored.append(label)
+                continue
+            try:
+                advisories.extend(_PARSERS[kind](item))
+            except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+                # advisories are untrusted input: a document of an unexpected shape is reported, never raised
+                raise InputError(f"malformed {kind} document: {type(exc).__name__}: {exc}", file=label) from exc
+            kinds.add(kind)
         self._store(advisories, origin)
         report.advisories += len(advisories)
         newest = max((a.modified for a in advisories), default="")
@@ -422,6 +419,30 @@ def _join(values: Sequence[str]) -> str:
 
 def _json_list(text: str | None) -> list[str]:
     return text.split("\n") if text else []
+
+
+def _kind(item: Any) -> str:
+    if looks_like_csaf(item):
+        return "csaf"
+    if looks_like_cve5(item):
+        return "cve5"
+    if looks_like_osv(item):
+        return "osv"
+    if looks_like_kev_json(item):
+        return "kev"
+    return ""
+
+
+def _cve5_list(item: Any) -> list[Advisory]:
+    parsed = parse_cve5(item)
+    return [parsed] if parsed is not None else []
+
+
+_PARSERS: dict[str, Callable[[Any], list[Advisory]]] = {
+    "csaf": parse_csaf,
+    "cve5": _cve5_list,
+    "osv": lambda item: [parse_osv(item)],
+}
 
 
 def _expand(paths: Iterable[Path]) -> Iterator[Path]:

@@ -113,6 +113,15 @@ def read_vex(path: Path) -> list[VexStatement]:
 
 
 def parse_vex(data: Any, source: str) -> list[VexStatement] | None:
+    """Statements of an OpenVEX, CycloneDX or CSAF document; ``None`` if it is none of them."""
+    try:
+        return _parse_vex(data, source)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+        # VEX documents are untrusted input: an unexpected shape is an input error, never a crash
+        raise InputError(f"malformed VEX document: {type(exc).__name__}: {exc}", file=source) from exc
+
+
+def _parse_vex(data: Any, source: str) -> list[VexStatement] | None:
     if not isinstance(data, Mapping):
         return None
     if "openvex" in str(data.get("@context", "")):
