@@ -84,10 +84,74 @@ def test_vex_is_scoped_to_vulnerability_and_component(db: AdvisoryDB, tmp_path: 
     assert not by_id["CVE-2024-6119"].suppressed
 
 
-def test_cyclonedx_vex_bom_link_applies_by_bom_ref(db: AdvisoryDB) -> None:
+def test_cyclonedx_vex_applies_by_bom_ref_and_bom_link() -> None:
+    from xposture.sbom.vex import ProductIdentity, find_statement
+
     statements = read_vex(DATA / "sbom" / "vex" / "cdx-cisa-case-1-not_affected.json")
-    assert statements and statements[0].status == "not_affected"
-    assert all(s.products for s in statements)
+    assert [(s.vulnerability, s.status, s.justification) for s in statements] == [
+        ("CVE-2021-44228", "not_affected", "code_not_present")
+    ]
+    product = ProductIdentity(refs={"product-ABC"}, name="ABC", version="4.2")
+    assert find_statement({"CVE-2021-44228"}, product, statements) is statements[0]
+    assert find_statement({"CVE-2021-45046"}, product, statements) is None  # another CVE: not covered
+    assert find_statement({"CVE-2021-44228"}, ProductIdentity(refs={"other"}), statements) is None  # another product
+    statements[0].products = ["urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#product-ABC"]
+    assert find_statement({"CVE-2021-44228"}, product, statements) is statements[0]
+
+
+def test_csaf_vex_statuses_by_product() -> None:
+    from xposture.sbom.vex import ProductIdentity, find_statement, parse_vex
+
+    csaf = {
+        "document": {
+            "csaf_version": "2.0",
+            "category": "csaf_vex",
+            "tracking": {"id": "VEX-1", "current_release_date": "2026-11-01T00:00:00Z"},
+        },
+        "product_tree": {
+            "branches": [
+                {
+                    "category": "vendor",
+                    "name": "Example",
+                    "branches": [
+                        {
+                            "category": "product_name",
+                            "name": "gateway",
+                            "branches": [
+                                {
+                                    "category": "product_version",
+                                    "name": "2.4.1",
+                                    "product": {
+                                        "name": "Example gateway 2.4.1",
+                                        "product_id": "P1",
+                                        "product_identification_helper": {"purl": "pkg:generic/zlib@1.2.13"},
+                                    },
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        },
+        "vulnerabilities": [
+            {
+                "cve": "CVE-2023-45853",
+                "product_status": {"known_not_affected": ["P1"]},
+                "flags": [{"label": "vulnerable_code_not_present", "product_ids": ["P1"]}],
+                "threats": [{"category": "impact", "details": "minizip not built", "product_ids": ["P1"]}],
+            }
+        ],
+    }
+    statements = parse_vex(csaf, "vex.json") or []
+    found = find_statement(
+        {"CVE-2023-45853"}, ProductIdentity(purl="pkg:generic/zlib@1.2.13", version="1.2.13"), statements
+    )
+    assert found is not None and (found.status, found.justification, found.detail) == (
+        "not_affected",
+        "vulnerable_code_not_present",
+        "minizip not built",
+    )
+    assert find_statement({"CVE-2023-45853"}, ProductIdentity(purl="pkg:generic/zlib@1.3"), statements) is None
 
 
 def _device(vendor: str, model: str, firmware: str, name: str = "") -> Target:

@@ -189,3 +189,11 @@ def test_example_plant_gateway_firmware(cli: Cli) -> None:
     found = {(m["component"]["name"], m["vulnerability"]): m["vex"]["status"] for m in json.loads(out)["matches"]}
     assert found[("zlib", "CVE-2023-45853")] == "not_affected"
     assert ("linux", "CVE-2024-1086") in found and ("openssl", "CVE-2024-6119") in found
+
+
+def test_stale_database_warns_or_fails(imported: Cli) -> None:
+    zlib = str(HANDMADE / "zlib-only.cdx.json")
+    code, _, err = imported("sbom", "check", zlib, "--max-age-days", "-1")
+    assert code == 0 and "last imported" in err
+    code, _, err = imported("sbom", "check", zlib, "--max-age-days", "-1", "--fail-stale")
+    assert code == 2 and "last imported" in err

@@ -181,3 +181,14 @@ def test_corpus_every_sbom_reads_or_is_skipped_with_reason() -> None:
         read += 1
         assert doc.format in ("cyclonedx", "spdx")
     assert read >= 50
+
+
+def test_spdx_yaml_reads_like_its_json(tmp_path: Path) -> None:
+    import yaml
+
+    source = json.loads((SBOMS / "ACME-v2.3.spdx.json").read_text())
+    as_yaml = tmp_path / "acme.spdx.yaml"
+    as_yaml.write_text(yaml.safe_dump(source))
+    doc = read_sbom(as_yaml)
+    assert (doc.format, doc.encoding) == ("spdx", "yaml")
+    assert {c.name for c in doc.components} == {c.name for c in read_sbom(SBOMS / "ACME-v2.3.spdx.json").components}
