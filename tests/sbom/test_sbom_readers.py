@@ -30,6 +30,8 @@ SBOMS = DATA / "sbom" / "sboms"
         ("appbomination.spdx-2.2.json", "spdx", "json", "2.2", 7),
         ("example1.spdx", "spdx", "tag-value", "2.2", 1),
         ("appbomination.spdx-3.0.json", "spdx", "json-ld", "3.0.1", 7),
+        ("cpe_data_show_pkg_stats.json", "buildroot", "json", "pkg-stats", 16),
+        ("raspi_legal-info_manifest.csv", "buildroot", "csv", "legal-info", 5),
     ],
 )
 def test_reads_every_format(name: str, fmt: str, encoding: str, spec: str, components: int) -> None:
@@ -192,3 +194,14 @@ def test_spdx_yaml_reads_like_its_json(tmp_path: Path) -> None:
     doc = read_sbom(as_yaml)
     assert (doc.format, doc.encoding) == ("spdx", "yaml")
     assert {c.name for c in doc.components} == {c.name for c in read_sbom(SBOMS / "ACME-v2.3.spdx.json").components}
+
+
+def test_buildroot_pkg_stats_keeps_target_packages_with_cpes() -> None:
+    doc = read_sbom(SBOMS / "cpe_data_show_pkg_stats.json")
+    busybox = next(c for c in doc.components if c.name == "busybox")
+    assert (busybox.version, busybox.cpe, busybox.purl) == (
+        "1.36.1",
+        "cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*",
+        "pkg:generic/busybox@1.36.1",
+    )
+    assert "automake" not in {c.name for c in doc.components}  # host tool, not in the image

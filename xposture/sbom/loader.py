@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from xposture.errors import InputError
+from xposture.sbom.buildroot import looks_like_manifest, looks_like_pkg_stats, read_manifest, read_pkg_stats
 from xposture.sbom.cyclonedx import looks_like_cyclonedx_json, parse_json, parse_xml
 from xposture.sbom.model import Document
 from xposture.sbom.spdx import looks_like_spdx2, looks_like_spdx3, read_spdx2, read_spdx3
 
-SBOM_SUFFIXES = (".json", ".xml", ".spdx", ".yaml", ".yml", ".rdf", ".cdx", ".jsonld", ".bom")
+SBOM_SUFFIXES = (".json", ".xml", ".spdx", ".yaml", ".yml", ".rdf", ".cdx", ".jsonld", ".bom", "manifest.csv")
 MAX_BYTES = 512 * 1024 * 1024
 
 
@@ -75,7 +76,11 @@ def read_sbom(path: Path, *, validate: bool = True) -> Document:
             return read_spdx2(path, text, "json")
         if looks_like_spdx3(data):
             return read_spdx3(path, data, text)
+        if looks_like_pkg_stats(data):
+            return read_pkg_stats(path, data, text)
         raise NotAnSbom("JSON document that is neither CycloneDX nor SPDX", file=str(path))
+    if looks_like_manifest(stripped):
+        return read_manifest(path, text)
     if "SPDXVersion:" in stripped[:4000]:
         return read_spdx2(path, text, "tag-value")
     if "spdxVersion:" in stripped[:4000]:
