@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,40 @@ def test_device_family_version_from_cip_identity(db: AdvisoryDB) -> None:
 def test_device_with_unknown_firmware_is_a_weak_match(db: AdvisoryDB) -> None:
     hits = match_targets([_device("Siemens", "6ES7615-4DF10-0AB0", "")], db)
     assert hits and all(not m.version_evaluated and m.confidence < 0.5 for m in hits)
+
+
+def test_firmware_component_with_order_number_property(db: AdvisoryDB, tmp_path: Path) -> None:
+    sbom = tmp_path / "plc.cdx.json"
+    sbom.write_text(
+        json.dumps(
+            {
+                "bomFormat": "CycloneDX",
+                "specVersion": "1.6",
+                "version": 1,
+                "components": [
+                    {
+                        "type": "firmware",
+                        "bom-ref": "cpu",
+                        "name": "SIMATIC Drive Controller CPU 1504D TF",
+                        "version": "V3.1.2",
+                        "supplier": {"name": "Siemens AG"},
+                        "properties": [{"name": "siemens:mlfb", "value": "6ES7615-4DF10-0AB0"}],
+                    },
+                    {
+                        "type": "firmware",
+                        "bom-ref": "enbt",
+                        "name": "1756-EN2T",
+                        "version": "5.007",
+                        "supplier": {"name": "Rockwell Automation"},
+                    },
+                ],
+            }
+        )
+    )
+    records = list(component_records(read_sbom(sbom)))
+    assert records[0]["component.model"] == "6ES7615-4DF10-0AB0"
+    found = {(m.target.ref, m.vuln.get("advisory"), m.method) for m in match_targets(targets_from_records(records), db)}
+    assert found == {
+        ("component:cpu", "ICSA-24-284-10", "model_number"),
+        ("component:enbt", "ICSA-24-214-09", "vendor_model"),
+    }

@@ -195,6 +195,9 @@ def _affected(product: Product, fix_text: str) -> Affected | None:
     name_for_key = product.name or product.family
     if product.vendor and name_for_key:
         keys.append(vendor_product_key(product.vendor, name_for_key))
+        bare = _without_version(name_for_key)
+        if bare and bare != name_for_key:
+            keys.append(vendor_product_key(product.vendor, bare))
     for cpe_text in product.cpes:
         cpe = parse_cpe(cpe_text)
         if cpe is not None:
@@ -216,6 +219,14 @@ def _affected(product: Product, fix_text: str) -> Affected | None:
         fixed=fixed or _fix_version(fix_text),
         model=bool(product.models),
     )
+
+
+_TRAILING_VERSION = re.compile(r"(\s+(V|v|Version\s+|R)\d[\w.]*|\s+\d+\.\d[\w.]*|\s+\(.*\)|\s+(SP|Update|Upd)\s*\d+)+$")
+
+
+def _without_version(name: str) -> str:
+    """ "TIA Portal V17" -> "TIA Portal", "SINEC NMS V2.0 SP1" -> "SINEC NMS": the product an SBOM would name."""
+    return _TRAILING_VERSION.sub("", name).strip(" ,:-")
 
 
 def _fix_version(text: str) -> str:

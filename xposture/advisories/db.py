@@ -245,7 +245,9 @@ class AdvisoryDB:
                 span = tuple(entry.intervals)
                 ranges = ranges_text.get(span)
                 if ranges is None:
-                    ranges = ranges_text[span] = json.dumps([i.to_json() for i in entry.intervals], separators=(",", ":"))
+                    ranges = ranges_text[span] = json.dumps(
+                        [i.to_json() for i in entry.intervals], separators=(",", ":")
+                    )
                 for key in entry.keys:
                     affected_rows.append(
                         (

@@ -28,6 +28,7 @@ def targets_from_records(records: Iterable[Record]) -> list[Target]:
     for record in records:
         kind = record.get(TYPE)
         if kind == "sbom_component":
+            hardware = _text(record, "component.type") in ("device", "firmware")
             targets.append(
                 Target(
                     kind="component",
@@ -37,9 +38,8 @@ def targets_from_records(records: Iterable[Record]) -> list[Target]:
                     purl=_text(record, "component.purl"),
                     cpe=_text(record, "component.cpe"),
                     vendor=_text(record, "component.vendor"),
-                    model=_text(record, "component.name")
-                    if _text(record, "component.type") in ("device", "firmware")
-                    else "",
+                    model=_text(record, "component.model") or (_text(record, "component.name") if hardware else ""),
+                    names=[_text(record, "component.name")] if hardware and _text(record, "component.model") else [],
                     type=_text(record, "component.type"),
                     record=record,
                 )

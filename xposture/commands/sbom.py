@@ -87,8 +87,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check.add_argument(
         "--name-matching", action="store_true", help="also match by bare name + version (low confidence)"
     )
-    check.add_argument("--max-age-days", type=float, metavar="N", help="warn when the advisory database was last imported more than N days ago")
-    check.add_argument("--fail-stale", action="store_true", help="with --max-age-days: exit 2 instead of warning on a stale database")
+    check.add_argument(
+        "--max-age-days",
+        type=float,
+        metavar="N",
+        help="warn when the advisory database was last imported more than N days ago",
+    )
+    check.add_argument(
+        "--fail-stale", action="store_true", help="with --max-age-days: exit 2 instead of warning on a stale database"
+    )
     check.add_argument("--format", choices=FORMATS, default="table")
     check.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     check.set_defaults(handler=run)
@@ -155,7 +162,9 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"advisory database {db.path} is empty: nothing to match against")
         age = status["age_days"]
         if args.max_age_days is not None and age is not None and age > args.max_age_days:
-            message = f"advisory database {db.path} was last imported {age:.1f} days ago (maximum {args.max_age_days:g})"
+            message = (
+                f"advisory database {db.path} was last imported {age:.1f} days ago (maximum {args.max_age_days:g})"
+            )
             if args.fail_stale:
                 raise UsageError(message)
             console.print("warning: " + message, markup=False, soft_wrap=True)

@@ -72,5 +72,12 @@ class VulnerabilityEnricher:
                 f"{len(targets)} components/devices matched against {status['advisories']} advisories: {len(matches)} matches",
                 records=len(matches),
             )
+        # one record per (asset, thing, vulnerability): two scanners reporting one device's identity make one match
+        best: dict[tuple[str, str], Record] = {}
         for match in matches:
-            yield match_record(match)
+            record = match_record(match)
+            key = (str(record["asset.id"]), str(record["record.key"]))
+            kept = best.get(key)
+            if kept is None or float(record["match.confidence"] or 0) > float(kept["match.confidence"] or 0):  # type: ignore[arg-type]
+                best[key] = record
+        yield from best.values()

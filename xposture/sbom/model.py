@@ -6,7 +6,12 @@ BOM reader share a parser per format instead of each re-reading the JSON.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+_MODEL_PROPERTY = re.compile(
+    r"(model|part[_ :.-]?(number|no)|order[_ :.-]?(number|no)|mlfb|\bsku\b|\bmpn\b)", re.IGNORECASE
+)
 
 
 @dataclass(slots=True)
@@ -34,6 +39,14 @@ class Component:
     external_refs: list[str] = field(default_factory=list)
     swid: str = ""
     line: int | None = None
+
+    @property
+    def model(self) -> str:
+        """Model, part or order number from the component's properties (hardware and firmware BOMs carry them there)."""
+        for name, value in self.properties.items():
+            if value and _MODEL_PROPERTY.search(name):
+                return value
+        return ""
 
     @property
     def vendor(self) -> str:

@@ -138,6 +138,7 @@ def component_records(doc: Document, site: str = "") -> Iterator[Record]:
             "component.manufacturer": comp.manufacturer,
             "component.author": comp.author,
             "component.vendor": comp.vendor,
+            "component.model": comp.model,
             "component.licenses": comp.licenses,
             "component.hash_algorithms": sorted(comp.hashes),
             "component.has_hash": bool(comp.hashes),
