@@ -197,3 +197,9 @@ def test_stale_database_warns_or_fails(imported: Cli) -> None:
     assert code == 0 and "last imported" in err
     code, _, err = imported("sbom", "check", zlib, "--max-age-days", "-1", "--fail-stale")
     assert code == 2 and "last imported" in err
+
+
+def test_a_folder_of_sboms(imported: Cli) -> None:
+    code, out, err = imported("sbom", "check", str(HANDMADE), "--format", "json")
+    assert code == 0 and "skipped" in err  # the OpenVEX and CSV files in the folder are not SBOMs
+    assert {m["component"]["name"] for m in json.loads(out)["matches"]} >= {"zlib", "openssl"}

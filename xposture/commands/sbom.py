@@ -34,7 +34,7 @@ from xposture.errors import InputError, UsageError
 from xposture.model import Severity
 from xposture.reports.sarif_sbom import sbom_sarif
 from xposture.reports.text import terminal_safe
-from xposture.sbom.loader import NotAnSbom, read_sbom
+from xposture.sbom.loader import NotAnSbom, iter_sbom_files, read_sbom
 from xposture.sbom.model import Component, Document
 from xposture.sbom.records import component_records
 from xposture.sbom.vex import (
@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("sbom", help="SBOM commands (CI gate)")
     actions = parser.add_subparsers(dest="sbom_action", required=True)
     check = actions.add_parser("check", help="match SBOMs against the advisory database and gate on severity")
-    check.add_argument("sboms", nargs="+", type=Path, metavar="SBOM")
+    check.add_argument("sboms", nargs="+", type=Path, metavar="SBOM", help="SBOM file, or a folder of them")
     check.add_argument(
         "--advisories",
         action="append",
@@ -132,11 +132,16 @@ def _is_sqlite(path: Path) -> bool:
 def run(args: argparse.Namespace) -> int:
     console = stderr_console(args)
     documents: list[Document] = []
-    for path in args.sboms:
-        try:
-            documents.append(read_sbom(path))
-        except NotAnSbom as exc:
-            raise InputError(f"not an SBOM: {exc.message}", file=str(path)) from exc
+    for given in args.sboms:
+        for path in iter_sbom_files([given]):
+            try:
+                documents.append(read_sbom(path))
+            except NotAnSbom as exc:
+                if path == given:
+                    raise InputError(f"not an SBOM: {exc.message}", file=str(path)) from exc
+                console.print(
+                    f"skipped {terminal_safe(path)}: {terminal_safe(exc.message)}", markup=False, soft_wrap=True
+                )
     for doc in documents:
         for error in doc.schema_errors[:3]:
             console.print(f"schema: {terminal_safe(doc.path)}: {terminal_safe(error)}", markup=False, soft_wrap=True)
