@@ -10,4 +10,5 @@ MODULES = (
     "xposture.commands.tui",
     "xposture.commands.advisories",
     "xposture.commands.sbom",
+    "xposture.commands.attest",
 )
