@@ -226,3 +226,32 @@ def test_firmware_component_with_order_number_property(db: AdvisoryDB, tmp_path:
         ("component:cpu", "ICSA-24-284-10", "model_number"),
         ("component:enbt", "ICSA-24-214-09", "vendor_model"),
     }
+
+
+def test_osv_distro_records_meet_distro_purls(tmp_path: Path) -> None:
+    from xposture.advisories.osv import parse_osv
+
+    record = {
+        "id": "DSA-5532-1",
+        "modified": "2026-01-01T00:00:00Z",
+        "aliases": ["CVE-2023-5363"],
+        "affected": [
+            {
+                "package": {"ecosystem": "Debian:12", "name": "openssl"},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.11-1~deb12u2"}]}],
+            }
+        ],
+    }
+    assert parse_osv(record).affected[0].keys[0] == "purl:deb/debian/openssl"
+    path = tmp_path / "dsa.json"
+    path.write_text(json.dumps(record))
+    epss = tmp_path / "epss.csv"
+    epss.write_text("cve,epss,percentile\nCVE-2023-5363,0.2,0.9\n")
+    with AdvisoryDB(tmp_path / "a.db") as database:
+        database.import_paths([path, epss])
+        old = Target("component", "c1", name="openssl", purl="pkg:deb/debian/openssl@3.0.11-1~deb12u1?arch=amd64")
+        new = Target("component", "c2", name="openssl", purl="pkg:deb/debian/openssl@3.0.11-1~deb12u2")
+        found = match_targets([old, new], database)
+    assert [(m.target.ref, m.vuln_id, m.aliases, m.vuln["epss"]) for m in found] == [
+        ("c1", "CVE-2023-5363", ["DSA-5532-1"], 0.2)
+    ]

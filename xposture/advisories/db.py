@@ -351,6 +351,18 @@ class AdvisoryDB:
                 found[cve] = date
         return found
 
+    def epss_lookup(self, cves: Iterable[str]) -> dict[str, tuple[float, float]]:
+        """EPSS (score, percentile) for the CVEs given."""
+        wanted = sorted(set(cves))
+        found: dict[str, tuple[float, float]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT cve, score, percentile FROM epss WHERE cve IN ({marks})"  # noqa: S608
+            for cve, score, percentile in self.conn.execute(query, chunk):
+                found[cve] = (score, percentile)
+        return found
+
     def status(self) -> dict[str, Any]:
         """Sources with counts and ages, totals by kind: what ``advisories status`` shows."""
         now = time.time()

@@ -138,6 +138,24 @@ def purl_key(text: str) -> str:
     return purl.key if purl else ""
 
 
+DISTRO_NAMESPACES = {
+    "debian": "debian",
+    "ubuntu": "ubuntu",
+    "alpine": "alpine",
+    "rocky linux": "rocky",
+    "almalinux": "almalinux",
+    "red hat": "redhat",
+    "suse": "suse",
+    "opensuse": "opensuse",
+}
+
+
+def distro_namespace(ecosystem: str) -> str:
+    """The purl namespace of a distribution ecosystem ("Debian:12" -> "debian"), as SBOM tools write it."""
+    base = ecosystem.split(":", 1)[0].strip().lower()
+    return DISTRO_NAMESPACES.get(base, base.replace(" ", "-"))
+
+
 def ecosystem_purl_type(ecosystem: str) -> str:
     base = ecosystem.split(":", 1)[0].strip().lower()
     return ECOSYSTEM_PURL_TYPES.get(base, base)

@@ -270,12 +270,19 @@ def _merge(best: dict[str, Match], found: Match) -> None:
 
 
 def _apply_kev(matches: Iterable[Match], db: AdvisoryDB) -> None:
+    """KEV and EPSS by the canonical id and every alias (an OSV or CSAF record's CVE is in KEV, not its own id)."""
     matches = list(matches)
     ids = {m.vuln_id for m in matches} | {a for m in matches for a in m.aliases}
     kev = db.kev_lookup(ids)
+    epss = db.epss_lookup(ids)
     for match in matches:
+        names = [match.vuln_id, *match.aliases]
         if not match.kev_date:
-            match.kev_date = kev.get(match.vuln_id) or next((kev[a] for a in match.aliases if a in kev), "")
+            match.kev_date = next((kev[n] for n in names if n in kev), "")
+        if match.vuln.get("epss") is None:
+            score = next((epss[n] for n in names if n in epss), None)
+            if score is not None:
+                match.vuln = {**match.vuln, "epss": score[0], "epss_percentile": score[1]}
 
 
 def vendor_matches(a: str, b: str) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from xposture.advisories.cvss import cvss3_base_score
-from xposture.advisories.keys import ecosystem_purl_type, name_key, purl_key
+from xposture.advisories.keys import distro_namespace, ecosystem_purl_type, name_key, purl_key
 from xposture.advisories.model import Advisory, Affected, normalise_severity, severity_from_score
 from xposture.advisories.versions import Interval
 
@@ -77,6 +77,8 @@ def _affected(entry: Mapping[str, Any]) -> Affected | None:
         )
         if purl_type == "maven":
             namespace, _, short = name.partition(":")
+        elif purl_type in ("deb", "apk", "rpm"):
+            namespace = distro_namespace(ecosystem)
         keys.append(purl_key(f"pkg:{purl_type}/{namespace + '/' if namespace else ''}{short}"))
     if name:
         keys.append(name_key(name.rsplit("/", 1)[-1].rsplit(":", 1)[-1]))
