@@ -58,7 +58,7 @@ def test_zip_and_kev_and_epss(tmp_path: Path) -> None:
         assert (report.advisories, report.kev, report.epss) == (2, 2, 2)
         assert db.kev_lookup(["CVE-2024-1086", "CVE-2099-0001"]) == {"CVE-2024-1086": "2024-05-30"}
         found = db.candidates(["cpe:linux:linux_kernel"])["cpe:linux:linux_kernel"]
-        assert found[0].vuln["epss"] == 0.85
+        assert db.vulns([found[0].vuln_row])[found[0].vuln_row]["epss"] == 0.85
 
 
 def test_bad_files_are_reported_not_raised(tmp_path: Path) -> None:

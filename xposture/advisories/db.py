@@ -79,7 +79,7 @@ class Candidate:
     conditional: bool
     fixed: str
     model: bool
-    vuln: dict[str, Any]
+    vuln_row: int
 
 
 def default_path(store_path: Path) -> Path:
@@ -279,7 +279,7 @@ class AdvisoryDB:
     # ------------------------------------------------------------------ read
 
     def candidates(self, keys: Iterable[str]) -> dict[str, list[Candidate]]:
-        """Affected rows for each key, joined with their advisory (one indexed lookup per 500 keys)."""
+        """Affected rows for each key (one indexed lookup per 500 keys); advisories are loaded later, for hits only."""
         wanted = sorted({k for k in keys if k})
         found: dict[str, list[Candidate]] = {}
         rows: list[tuple[Any, ...]] = []
@@ -292,7 +292,6 @@ class AdvisoryDB:
                     chunk,
                 )
             )
-        self._load_vulns({r[0] for r in rows})
         interval_cache: dict[str, list[Interval]] = {}
         for vuln, key, scheme, ranges, range_text, product, conditional, fixed, model in rows:
             intervals = interval_cache.get(ranges)
@@ -309,10 +308,16 @@ class AdvisoryDB:
                     bool(conditional),
                     fixed,
                     bool(model),
-                    self._vuln_cache[vuln],
+                    vuln,
                 )
             )
         return found
+
+    def vulns(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """Advisory details (with KEV date and EPSS) by row id, loaded in batches and cached."""
+        wanted = set(ids)
+        self._load_vulns(wanted)
+        return {i: self._vuln_cache[i] for i in wanted if i in self._vuln_cache}
 
     def _load_vulns(self, ids: set[int]) -> None:
         missing = sorted(i for i in ids if i not in self._vuln_cache)

@@ -146,24 +146,51 @@ def canonical_id(vuln: dict[str, Any]) -> str:
     return next((a for a in vuln.get("aliases", []) if str(a).startswith("CVE-")), ident)
 
 
+@dataclass(slots=True)
+class _Hit:
+    """A candidate whose range holds (or cannot be told): a match once its advisory is loaded."""
+
+    cand: Candidate
+    method: str
+    key: str
+    confidence: float
+    verdict: bool | None
+    interval: Interval | None
+
+
 def match_targets(
     targets: Sequence[Target], db: AdvisoryDB, *, name_matching: bool = True, min_confidence: float = 0.0
 ) -> list[Match]:
-    """Match every target against the database; one :class:`Match` per (target, vulnerability)."""
+    """Match every target against the database; one :class:`Match` per (target, vulnerability).
+
+    Ranges are judged first and advisories loaded only for the hits; an
+    affected entry reached through several keys (CPE, vendor/product and name
+    of one CVE record) is judged once, at its strongest rung.
+    """
     target_keys = [t.keys(name_matching) for t in targets]
     table = db.candidates(key for keys in target_keys for key, _ in keys)
-    matches: list[Match] = []
     verdicts: dict[tuple[str, str, str], tuple[bool | None, Interval | None]] = {}
+    hits: list[list[_Hit]] = []
     for target, keys in zip(targets, target_keys, strict=True):
-        best: dict[str, Match] = {}
-        version = target.effective_version
-        ecosystem = target.ecosystem
+        version, ecosystem = target.effective_version, target.ecosystem
+        seen: set[tuple[int, str, str]] = set()
+        found: list[_Hit] = []
         for key, method in keys:
             for cand in table.get(key, ()):
-                found = _judge(target, version, ecosystem, key, method, cand, verdicts)
-                if found is None or found.confidence < min_confidence:
+                entry = (cand.vuln_row, cand.ranges, cand.product)
+                if entry in seen:
                     continue
-                _merge(best, found)
+                seen.add(entry)
+                hit = _judge(version, ecosystem, key, method, cand, verdicts)
+                if hit is not None and hit.confidence >= min_confidence:
+                    found.append(hit)
+        hits.append(found)
+    details = db.vulns(h.cand.vuln_row for found in hits for h in found)
+    matches: list[Match] = []
+    for target, found in zip(targets, hits, strict=True):
+        best: dict[str, Match] = {}
+        for hit in found:
+            _merge(best, _match(target, hit, details[hit.cand.vuln_row]))
         matches.extend(best.values())
     _apply_kev(matches, db)
     return matches
@@ -193,14 +220,13 @@ def _other_ecosystem(ecosystem: str, scheme: str) -> bool:
 
 
 def _judge(
-    target: Target,
     version: str,
     ecosystem: str,
     key: str,
     method: str,
     cand: Candidate,
     verdicts: dict[tuple[str, str, str], tuple[bool | None, Interval | None]],
-) -> Match | None:
+) -> _Hit | None:
     if method == "name_version" and _other_ecosystem(ecosystem, cand.scheme):
         return None  # same name, different ecosystem (an npm "openssl" is not the C library)
     scheme = (
@@ -225,21 +251,23 @@ def _judge(
         confidence *= UNEVALUATED_FACTOR
     if cand.conditional:
         confidence *= CONDITIONAL_FACTOR
-    fixed = cand.fixed
-    if interval is not None and interval.fixed:
-        fixed = interval.fixed
-    vuln = cand.vuln
+    return _Hit(cand, method, key, round(confidence, 3), verdict, interval)
+
+
+def _match(target: Target, hit: _Hit, vuln: dict[str, Any]) -> Match:
+    cand, interval = hit.cand, hit.interval
+    fixed = interval.fixed if interval is not None and interval.fixed else cand.fixed
     return Match(
         target=target,
         vuln_id=canonical_id(vuln),
         aliases=[],
         vuln=vuln,
-        method=method,
-        confidence=round(confidence, 3),
-        key=key,
+        method=hit.method,
+        confidence=hit.confidence,
+        key=hit.key,
         range_text=cand.range_text or (interval.describe() if interval else ""),
         fixed=fixed,
-        version_evaluated=verdict is True,
+        version_evaluated=hit.verdict is True,
         conditional=cand.conditional,
         kev_date=str(vuln.get("kev_date") or ""),
     )

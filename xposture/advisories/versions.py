@@ -84,10 +84,13 @@ def generic_key(text: str) -> tuple[tuple[int, str], ...]:
 
 
 def _padded(a: tuple[tuple[int, str], ...], b: tuple[tuple[int, str], ...]) -> int:
-    n = max(len(a), len(b))
-    left = a + (_END,) * (n - len(a))
-    right = b + (_END,) * (n - len(b))
-    return (left > right) - (left < right)
+    """Compare two keys, the shorter padded with "missing part" (which ranks like zero)."""
+    la, lb = len(a), len(b)
+    if la < lb:
+        a = a + (_END,) * (lb - la)
+    elif lb < la:
+        b = b + (_END,) * (la - lb)
+    return (a > b) - (a < b)
 
 
 @functools.lru_cache(maxsize=200_000)
