@@ -137,3 +137,28 @@ def test_policy_turns_name_matching_off(tmp_path: Path) -> None:
     ctx.policy = {"sbom_name_matching": False}
     methods = {r["match.method"] for r in VulnerabilityEnricher().enrich(records, ctx)}
     assert methods == {"cpe", "purl"}
+
+
+def test_devices_declared_in_the_inventory_are_matched(tmp_path: Path) -> None:
+    from xposture.inventory.model import DeclaredAsset, Site
+
+    site = Site(
+        name="plant",
+        assets=[
+            DeclaredAsset(
+                name="bridge-1", ip="10.10.1.7", vendor="Rockwell Automation", model="1756-EN2T/B", firmware="5.007"
+            ),
+            DeclaredAsset(
+                name="bridge-2", ip="10.10.1.8", vendor="Rockwell Automation", model="1756-EN2T/B", firmware="11.002"
+            ),
+            DeclaredAsset(name="hmi", ip="10.10.1.9"),
+        ],
+    )
+    inventory = Inventory(sites=[site], advisories=[DATA / "sbom" / "advisories"])
+    ctx = ScanContext(data_dir=tmp_path / "data", inventory=inventory)
+    added = list(VulnerabilityEnricher().enrich([], ctx))
+    assert_in_taxonomy(added)
+    assert [(r["asset.id"], r["vuln.id"], r["match.method"]) for r in added] == [
+        ("ip:plant/10.10.1.7", "CVE-2024-6242", "vendor_model")
+    ]
+    assert added[0]["asset.name"] == "bridge-1" and added[0]["record.layer"] == "ot"

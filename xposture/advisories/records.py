@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from xposture.advisories.match import Match, Target, confidence_label
 from xposture.advisories.model import SEVERITY_RANK
@@ -67,6 +68,59 @@ def targets_from_records(records: Iterable[Record]) -> list[Target]:
                     names=names,
                     type="device",
                     record=record,
+                )
+            )
+    return targets
+
+
+def targets_from_inventory(inventory: Any, records: Iterable[Record], seen: Iterable[Target]) -> list[Target]:
+    """Devices the inventory declares with vendor/model/firmware, unless a scanner already saw that asset's identity.
+
+    A declared PLC is matched even when no capture or probe reached it; its
+    asset id is the one scanners give an IP (``ip:<site>/<addr>``), or the
+    merged id a record with that IP already carries.
+    """
+    observed = {t.ref for t in seen if t.kind == "device"}
+    by_ip: dict[tuple[str, str], str] = {}
+    for record in records:
+        ip, site = _text(record, "asset.ip"), _text(record, "site")
+        if ip:
+            by_ip.setdefault((site, ip), _text(record, ASSET_ID))
+    targets: list[Target] = []
+    for site in getattr(inventory, "sites", None) or []:
+        for declared in getattr(site, "assets", None) or []:
+            vendor, model = str(getattr(declared, "vendor", "") or ""), str(getattr(declared, "model", "") or "")
+            if not (vendor and model):
+                continue
+            ip, name = str(getattr(declared, "ip", "") or ""), str(getattr(declared, "name", "") or "")
+            asset_id = by_ip.get((site.name, ip)) or (f"ip:{site.name}/{ip}" if ip else f"asset:{name}")
+            if asset_id in observed:
+                continue
+            firmware = str(getattr(declared, "firmware", "") or "")
+            declared_record: Record = {
+                ASSET_ID: asset_id,
+                "asset.kind": "ot_device",
+                "asset.name": name,
+                "asset.ip": ip,
+                "site": site.name,
+                "identity.vendor": vendor,
+                "identity.model": model,
+                "identity.firmware": firmware,
+                "identity.name": name,
+            }
+            if getattr(declared, "serial", ""):
+                declared_record["identity.serial"] = str(declared.serial)
+            clean = {k: v for k, v in declared_record.items() if v != ""}
+            targets.append(
+                Target(
+                    kind="device",
+                    ref=asset_id,
+                    name=name or model,
+                    version=firmware,
+                    vendor=vendor,
+                    model=model,
+                    type="device",
+                    record=clean,
                 )
             )
     return targets

@@ -13,7 +13,13 @@ from typing import ClassVar
 
 from xposture.advisories.db import AdvisoryDB
 from xposture.advisories.match import match_targets
-from xposture.advisories.records import apply_vex, match_record, statements_from_records, targets_from_records
+from xposture.advisories.records import (
+    apply_vex,
+    match_record,
+    statements_from_records,
+    targets_from_inventory,
+    targets_from_records,
+)
 from xposture.errors import XpostureError
 from xposture.model import Record
 from xposture.scanners.base import ScanContext
@@ -30,6 +36,7 @@ class VulnerabilityEnricher:
 
     def _run(self, records: list[Record], ctx: ScanContext) -> Iterator[Record]:
         targets = targets_from_records(records)
+        targets += targets_from_inventory(ctx.inventory, records, targets)
         paths = list(getattr(ctx.inventory, "advisories", None) or [])
         if not targets and not paths:
             return
