@@ -162,3 +162,15 @@ def test_devices_declared_in_the_inventory_are_matched(tmp_path: Path) -> None:
         ("ip:plant/10.10.1.7", "CVE-2024-6242", "vendor_model")
     ]
     assert added[0]["asset.name"] == "bridge-1" and added[0]["record.layer"] == "ot"
+
+
+def test_devices_without_any_advisory_setup_add_no_noise(tmp_path: Path) -> None:
+    device: Record = {
+        "record.type": "ot_device",
+        "asset.id": "ip:x/10.0.0.1",
+        "identity.vendor": "Siemens",
+        "identity.model": "S7-1200",
+    }
+    ctx = ScanContext(data_dir=tmp_path / "data", inventory=Inventory())
+    assert list(VulnerabilityEnricher().enrich([device], ctx)) == []
+    assert ctx.coverage == [] and not (tmp_path / "data" / "advisories.db").exists()

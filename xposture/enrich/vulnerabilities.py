@@ -41,6 +41,10 @@ class VulnerabilityEnricher:
         if not targets and not paths:
             return
         db_path = ctx.data_dir / "advisories.db"
+        has_components = any(t.kind == "component" for t in targets)
+        if not paths and not has_components and not db_path.exists():
+            # device identities only, and no advisory database was ever built: vulnerability matching is not set up
+            return
         with AdvisoryDB(db_path) as db:
             for path in paths:
                 try:
@@ -55,9 +59,11 @@ class VulnerabilityEnricher:
                 ctx.report(f"enricher:{NAME}", str(path), outcome, detail, records=report.advisories)
             status = db.status()
             if not status["advisories"]:
-                ctx.report(
-                    f"enricher:{NAME}", str(db_path), "skipped", "advisory database is empty: nothing was matched"
-                )
+                if paths or has_components:
+                    # SBOMs or advisory paths were given: unmatched must not read as "no vulnerabilities"
+                    ctx.report(
+                        f"enricher:{NAME}", str(db_path), "skipped", "advisory database is empty: nothing was matched"
+                    )
                 return
             name_matching = bool(ctx.policy.get("sbom_name_matching", True))
             min_confidence = float(ctx.policy.get("vulnerability_min_confidence", 0.0))
