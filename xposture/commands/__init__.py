@@ -9,5 +9,7 @@ MODULES = (
     "xposture.commands.history",
     "xposture.commands.rules",
     "xposture.commands.tui",
+    "xposture.commands.advisories",
+    "xposture.commands.sbom",
     "xposture.commands.attest",
 )
