@@ -130,6 +130,8 @@ def account_records(
         )
     if trails_multi_region_logging is not None:
         fields["account.cloudtrail_multi_region_logging"] = trails_multi_region_logging
+    if len(fields) == 1:
+        return
     arn = f"arn:{where.partition}:iam::{where.account_id}:root"
     yield resource_record(
         "aws_account",
