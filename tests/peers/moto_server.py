@@ -19,6 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+NO_FILE = "/nonexistent/xposture-tests/aws-config"
+"""A config/credentials path that does not exist, so the developer's own ~/.aws never leaks into tests."""
+
+
 @dataclass
 class MotoServer:
     """A running moto_server: its URL and how to wipe its state between tests."""
@@ -39,8 +43,8 @@ class MotoServer:
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_SESSION_TOKEN": "testing",
             "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_CONFIG_FILE": NO_FILE,
+            "AWS_SHARED_CREDENTIALS_FILE": NO_FILE,
         }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from typing import Any, ClassVar
 
 import boto3
@@ -61,7 +62,7 @@ class AwsScanner:
             )
         endpoint = options.get("endpoint_url") or ctx.environ.get("AWS_ENDPOINT_URL") or None
         config = Config(
-            retries={"mode": "adaptive", "max_attempts": int(options.get("max_attempts", 10))},
+            retries={"mode": "adaptive", "max_attempts": int(options.get("max_attempts", 5))},
             user_agent_extra="xposture",
             inject_host_prefix=endpoint is None,
         )
@@ -185,6 +186,8 @@ class AwsScanner:
             key = (service, region)
             if key not in cache:
                 made = session.client(service, region_name=region, endpoint_url=endpoint, config=config)
+                if endpoint:
+                    made.meta.events.register("before-sign", _pin_endpoint_host(endpoint))
                 cache[key] = recorder.wrap(made, service, region) if recorder else made
             return cache[key]
 
@@ -224,6 +227,23 @@ class AwsScanner:
                 site=source.site,
             )
             return [home]
+
+
+def _pin_endpoint_host(endpoint: str) -> Callable[..., None]:
+    """Some APIs put a prefix in front of the host even for an explicit endpoint (S3 Control the account id,
+    SiteWise ``api.``); send them to the endpoint the inventory names.
+
+    An ``endpoint_url`` override (moto, LocalStack, a proxy) names one host; the
+    account id travels in the ``x-amz-account-id`` header anyway.
+    """
+    wanted = urlsplit(endpoint).netloc
+
+    def pin(request: Any, **_: Any) -> None:
+        parts = urlsplit(request.url)
+        if parts.netloc != wanted and parts.netloc.endswith("." + wanted):
+            request.url = urlunsplit(parts._replace(netloc=wanted))
+
+    return pin
 
 
 def _who(profile: str | None) -> str:

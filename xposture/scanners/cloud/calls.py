@@ -7,6 +7,7 @@ make the coverage entry ``partial``, anything else fails the service.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,14 @@ class CredentialsRejected(Exception):
     """AWS rejected the credentials themselves: no other call will work either."""
 
 
+def message(exc: ClientError) -> str:
+    """The error message made fit for a coverage line: HTML error pages reduced to their text, one short line."""
+    error = exc.response.get("Error", {}) if isinstance(exc.response, dict) else {}
+    text = re.sub(r"<[^>]+>", " ", str(error.get("Message", "") or ""))
+    text = " ".join(text.split())
+    return text[:160] + ("..." if len(text) > 160 else "")
+
+
 def error_code(exc: ClientError) -> str:
     error = exc.response.get("Error", {}) if isinstance(exc.response, dict) else {}
     code = str(error.get("Code", "") or "")
@@ -101,7 +110,7 @@ class ServiceRun:
         elif code == NOT_RECORDED:
             self.gaps[operation] = "not in the export"
         else:
-            self.gaps[operation] = f"{code or 'error'}: {exc.response.get('Error', {}).get('Message', '')}".strip()
+            self.gaps[operation] = f"{code or 'error'}: {message(exc)}".strip()
         raise Unread(operation) from exc
 
     def pages(self, client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
@@ -120,8 +129,7 @@ class ServiceRun:
                 raise ServiceFailed("skipped", f"{operation} not in the export") from exc
             if code in DENIED:
                 raise ServiceFailed("failed", f"{operation}: access denied ({code})") from exc
-            message = exc.response.get("Error", {}).get("Message", "")
-            raise ServiceFailed("failed", f"{operation}: {code} {message}".strip()) from exc
+            raise ServiceFailed("failed", f"{operation}: {code} {message(exc)}".strip()) from exc
         except BotoCoreError as exc:
             raise ServiceFailed("failed", f"{operation}: {type(exc).__name__}: {exc}") from exc
 

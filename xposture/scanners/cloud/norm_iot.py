@@ -119,7 +119,7 @@ def iot_certificate_records(
     }
     fields.update(_pem_facts(description.get("certificatePem"), where.now))
     validity = description.get("validity") or {}
-    if validity.get("notAfter") is not None:
+    if validity.get("notAfter") is not None and not fields.get("cert.parsed"):
         fields["cert.days_to_expiry"] = days_until(validity["notAfter"], where.now)
         fields["cert.age_days"] = days_since(validity.get("notBefore"), where.now)
     if "cert.days_to_expiry" not in fields and description.get("creationDate") is not None:

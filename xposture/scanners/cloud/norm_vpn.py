@@ -200,7 +200,7 @@ def vpn_connection_records(
             "comms_link",
             where,
             arn=arn,
-            key=f"tunnel/{outside or index + 1}",
+            key=f"tunnel{index + 1}/{outside or 'unknown'}",
             service="ec2",
             resource_type="AWS::EC2::VPNConnection",
             resource_id=connection_id,
