@@ -198,10 +198,23 @@ def _simple(service: str, operation: str, list_key: str, wrap: str | None = None
     return handler
 
 
+RDS_KEYS = {k.lower(): k for k in (
+    "DBInstanceIdentifier", "DBClusterIdentifier", "DBInstanceArn", "DBClusterArn", "StorageEncrypted", "PubliclyAccessible",
+    "BackupRetentionPeriod", "MultiAZ", "DeletionProtection", "AutoMinorVersionUpgrade", "IAMDatabaseAuthenticationEnabled",
+    "Engine", "EngineVersion", "TagList",
+)}
+
+
+def _rds_shape(conf: Mapping[str, Any]) -> dict[str, Any]:
+    """Config spells RDS keys inconsistently (``dBInstanceIdentifier``, ``dbclusterIdentifier``): match them case-blind."""
+    return {RDS_KEYS.get(str(k).lower(), str(k)): v for k, v in pascal(conf).items()}
+
+
 def _rds_instance(
     exports: ExportSet, account: str, region: str, item: Mapping[str, Any], conf: Mapping[str, Any], path: str
 ) -> None:
-    db = pascal(conf)
+    db = _rds_shape(conf)
+    db.setdefault("DBInstanceIdentifier", item.get("resourceName"))
     db.setdefault("DBInstanceArn", item.get("arn"))
     exports.slot(account, region, "rds").extend_list("DescribeDBInstances", "DBInstances", [db])
 
@@ -209,7 +222,8 @@ def _rds_instance(
 def _rds_cluster(
     exports: ExportSet, account: str, region: str, item: Mapping[str, Any], conf: Mapping[str, Any], path: str
 ) -> None:
-    db = pascal(conf)
+    db = _rds_shape(conf)
+    db.setdefault("DBClusterIdentifier", item.get("resourceName"))
     db.setdefault("DBClusterArn", item.get("arn"))
     exports.slot(account, region, "rds").extend_list("DescribeDBClusters", "DBClusters", [db])
 
