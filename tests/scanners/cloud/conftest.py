@@ -62,3 +62,36 @@ def findings(pack: RuleSet, records: list[Record]) -> set[tuple[str, str, str]]:
 
 def names(found: set[tuple[str, str, str]]) -> set[str]:
     return {rule for rule, _, _ in found}
+
+
+def _documented() -> dict[str, set[str]]:
+    """Record type -> documented field names/patterns, from docs/taxonomy.md and docs/taxonomy/cloud.md."""
+    table: dict[str, set[str]] = {}
+    for page in (REPO / "docs" / "taxonomy.md", REPO / "docs" / "taxonomy" / "cloud.md"):
+        current = None
+        for line in page.read_text().splitlines():
+            if line.startswith("## "):
+                current = line[3:].strip()
+                table.setdefault(current, set())
+            elif line.startswith("# "):
+                current = None
+            elif current and line.startswith("| ") and not line.startswith(("| field", "|---")):
+                table[current].add(line.split("|")[1].strip())
+    return table
+
+
+DOCUMENTED = _documented()
+
+
+def undocumented(records: list[Record]) -> set[tuple[str, str]]:
+    """(record type, field) pairs emitted but not listed in the taxonomy pages."""
+    common = DOCUMENTED.get("(every record)", set())
+    missing = set()
+    for record in records:
+        kind = str(record["record.type"])
+        listed = DOCUMENTED.get(kind, set()) | common
+        prefixes = tuple(p[:-1] for p in listed if p.endswith(".*"))
+        for name in record:
+            if name not in listed and not name.startswith(prefixes):
+                missing.add((kind, name))
+    return missing

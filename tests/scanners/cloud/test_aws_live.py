@@ -10,7 +10,7 @@ import pytest
 
 from tests.peers.moto_server import MotoServer, moto_server
 from tests.scanners.cloud.account import ALLOW_ALL_IOT, build
-from tests.scanners.cloud.conftest import findings, names, run
+from tests.scanners.cloud.conftest import findings, names, run, undocumented
 from xposture.errors import ScannerError
 from xposture.rules.engine import RuleSet
 from xposture.scanners.cloud.aws import AwsScanner
@@ -76,6 +76,7 @@ def test_coverage_names_every_service_and_gap(live: tuple[list, list, set]) -> N
     assert status["sitewise"] == "failed"
     assert all(c.records >= 0 for c in coverage)
     assert {r["record.type"] for r in records} >= {"cloud_resource", "comms_link", "aws_account", "aws_region"}
+    assert undocumented(records) == set()
 
 
 def test_vpn_tunnels_become_comms_links(live: tuple[list, list, set], account: dict[str, str]) -> None:

@@ -39,6 +39,9 @@ class Collector:
     report: Reporter = lambda *args: None
     cancelled: Callable[[], bool] = lambda: False
     global_region: str = ""
+    tolerate_malformed: bool = False
+    """Exports are untrusted: a malformed answer fails its service (``malformed`` lists them) instead of the scan."""
+    malformed: list[str] = field(default_factory=list)
     account_facts: dict[str, Any] = field(default_factory=dict)
     trails: list[tuple[bool, bool | None]] = field(default_factory=list)
 
@@ -75,6 +78,13 @@ class Collector:
             for record in body(run):
                 run.records += 1
                 yield record
+        except (TypeError, KeyError, AttributeError, ValueError, IndexError) as exc:
+            if not self.tolerate_malformed:
+                raise
+            detail = f"malformed {service} data in the export: {type(exc).__name__}: {exc}"[:300]
+            self.malformed.append(detail)
+            self.report(service, region, "failed", detail, run.records)
+            return
         except ServiceFailed as exc:
             status = "partial" if run.records else exc.status
             self.report(

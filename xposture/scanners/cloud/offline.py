@@ -82,13 +82,15 @@ class AwsOfflineScanner:
                         ctx.report(self.name, str(folder), "failed", str(exc), site=source.site)
                 for file in others:
                     try:
-                        if not self._document(exports, file, account, region, explicit=file == path):
+                        if not self._safe_document(exports, file, account, region, explicit=file == path):
                             ctx.report(self.name, str(file), "skipped", "not a recognised AWS export", site=source.site)
                     except InputError as exc:
                         errors.append(exc)
                         ctx.report(self.name, str(file), "failed", exc.message, site=source.site)
+        malformed: list[InputError] = []
         for acct in exports.accounts():
-            yield from self._account(exports, acct, region, wanted, source, ctx)
+            yield from self._account(exports, acct, region, wanted, source, ctx, malformed)
+        errors.extend(malformed)
         if errors:
             raise errors[0]
         if not exports.files:
@@ -97,6 +99,13 @@ class AwsOfflineScanner:
                 scanner=self.name,
                 target=", ".join(map(str, source.path_list())),
             )
+
+    def _safe_document(self, exports: ExportSet, path: Path, account: str, region: str, *, explicit: bool) -> bool:
+        """Load one file; shapes nobody writes (a list where AWS has an object) are InputErrors, not crashes."""
+        try:
+            return self._document(exports, path, account, region, explicit=explicit)
+        except (TypeError, KeyError, AttributeError, ValueError, IndexError) as exc:
+            raise InputError(f"malformed export: {type(exc).__name__}: {exc}"[:300], file=str(path)) from exc
 
     def _document(self, exports: ExportSet, path: Path, account: str, region: str, *, explicit: bool) -> bool:
         if path.name == MANIFEST:
@@ -127,6 +136,7 @@ class AwsOfflineScanner:
         wanted: tuple[str, ...],
         source: SourceConfig,
         ctx: ScanContext,
+        malformed: list[InputError],
     ) -> Iterator[Record]:
         regions = exports.regions(account)
         home = region or (regions[0] if regions else "")
@@ -172,8 +182,14 @@ class AwsOfflineScanner:
             report=report,
             cancelled=ctx.cancelled,
             global_region=home,
+            tolerate_malformed=True,
         )
-        yield from collector.run()
+        try:
+            yield from collector.run()
+        except (TypeError, KeyError, AttributeError, ValueError, IndexError) as exc:
+            collector.malformed.append(f"malformed account data in the export: {type(exc).__name__}: {exc}")
+        if collector.malformed:
+            malformed.append(InputError(collector.malformed[0], file=where.file or ", ".join(exports.files[:3])))
         for acct, reg, resource in exports.generic:
             if acct != account:
                 continue
