@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-
 NO_FILE = "/nonexistent/xposture-tests/aws-config"
 """A config/credentials path that does not exist, so the developer's own ~/.aws never leaks into tests."""
 
@@ -32,7 +31,7 @@ class MotoServer:
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback test peer
+        with urllib.request.urlopen(request, timeout=10):
             pass
 
     def env(self) -> dict[str, str]:
@@ -73,7 +72,7 @@ def moto_server(extra_env: Mapping[str, str] | None = None) -> Iterator[MotoServ
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):  # noqa: S310 - loopback test peer
+                with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:

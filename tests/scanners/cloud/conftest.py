@@ -42,7 +42,9 @@ def pack() -> RuleSet:
     return rules
 
 
-def run(scanner: Scanner, options: Mapping[str, Any], base: Path = REPO) -> tuple[list[Record], list[CoverageEntry], Exception | None]:
+def run(
+    scanner: Scanner, options: Mapping[str, Any], base: Path = REPO
+) -> tuple[list[Record], list[CoverageEntry], Exception | None]:
     """Scan one source; returns records, coverage and the error raised at the end (if any)."""
     ctx = ScanContext()
     records: list[Record] = []
@@ -50,7 +52,7 @@ def run(scanner: Scanner, options: Mapping[str, Any], base: Path = REPO) -> tupl
     try:
         for record in scanner.scan(SourceConfig(scanner.name, dict(options), base), ctx):  # type: ignore[union-attr]
             records.append(record)
-    except Exception as exc:  # noqa: BLE001 - the caller asserts on it
+    except Exception as exc:
         error = exc
     return records, ctx.coverage, error
 

@@ -43,7 +43,7 @@ def test_old_and_unused_access_keys_are_found(mocked: None, pack: RuleSet) -> No
     aged = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=200)
     for key in backend.users["old-key"].access_keys:
         key.create_date = aged
-    records, coverage, error = run(AwsScanner(), {"regions": ["us-east-1"], "services": ["iam"]})
+    records, _coverage, error = run(AwsScanner(), {"regions": ["us-east-1"], "services": ["iam"]})
     assert error is None
     users = {r["user.name"]: r for r in records if r["record.type"] == "aws_iam_user"}
     assert users["old-key"]["user.access_key_max_age_days"] >= 199
@@ -65,7 +65,9 @@ def test_root_row_of_the_credential_report(mocked: None, pack: RuleSet) -> None:
 
 
 def test_strong_password_policy_is_not_flagged(mocked: None, pack: RuleSet) -> None:
-    boto3.client("iam").update_account_password_policy(MinimumPasswordLength=16, PasswordReusePrevention=24, RequireSymbols=True)
+    boto3.client("iam").update_account_password_policy(
+        MinimumPasswordLength=16, PasswordReusePrevention=24, RequireSymbols=True
+    )
     records, _, _ = run(AwsScanner(), {"regions": ["us-east-1"], "services": ["iam"]})
     account = next(r for r in records if r["record.type"] == "aws_account")
     assert account["account.password_policy.minimum_length"] == 16

@@ -38,12 +38,29 @@ def test_every_triggering_resource_is_found(live: tuple[list, list, set], accoun
     _, _, found = live
     rules = names(found)
     for expected in (
-        "cloud.sg_internet_modbus", "cloud.sg_internet_ssh", "cloud.sg_internet_bacnet", "cloud.s3_public_bucket",
-        "cloud.s3_public_write_acl", "cloud.iam_user_console_without_mfa", "cloud.iam_policy_admin", "cloud.kms_rotation_disabled",
-        "cloud.cloudtrail_not_logging", "cloud.rds_public", "cloud.rds_unencrypted", "cloud.ebs_volume_unencrypted",
-        "cloud.ebs_default_encryption_off", "cloud.vpc_flow_logs_disabled", "cloud.iot_policy_allows_all", "cloud.iot_cert_active_unused",
-        "cloud.vpn_ikev1_allowed", "cloud.vpn_weak_dh_group", "cloud.vpn_sha1_allowed", "cloud.root_without_mfa", "cloud.password_policy_weak",
-        "cloud.ec2_imdsv1_allowed", "cloud.s3_account_block_public_access_off",
+        "cloud.sg_internet_modbus",
+        "cloud.sg_internet_ssh",
+        "cloud.sg_internet_bacnet",
+        "cloud.s3_public_bucket",
+        "cloud.s3_public_write_acl",
+        "cloud.iam_user_console_without_mfa",
+        "cloud.iam_policy_admin",
+        "cloud.kms_rotation_disabled",
+        "cloud.cloudtrail_not_logging",
+        "cloud.rds_public",
+        "cloud.rds_unencrypted",
+        "cloud.ebs_volume_unencrypted",
+        "cloud.ebs_default_encryption_off",
+        "cloud.vpc_flow_logs_disabled",
+        "cloud.iot_policy_allows_all",
+        "cloud.iot_cert_active_unused",
+        "cloud.vpn_ikev1_allowed",
+        "cloud.vpn_weak_dh_group",
+        "cloud.vpn_sha1_allowed",
+        "cloud.root_without_mfa",
+        "cloud.password_policy_weak",
+        "cloud.ec2_imdsv1_allowed",
+        "cloud.s3_account_block_public_access_off",
     ):
         assert expected in rules, expected
     assets = {(rule, asset.rsplit("/", 1)[-1].rsplit(":", 1)[-1]) for rule, asset, _ in found}
@@ -60,8 +77,16 @@ def test_compliant_resources_are_not_flagged(live: tuple[list, list, set], accou
         by_asset.setdefault(asset.rsplit("/", 1)[-1].rsplit(":", 1)[-1], set()).add(rule)
     assert not by_asset.get(account["closed_sg"])
     assert "cloud.ec2_imdsv1_allowed" not in by_asset.get(account["imdsv2"], set())
-    for clean in (account["vol_encrypted"], account["key_rotated"], account["cert_used"], "plant-lake", "historian-private",
-                  "line1-device", "org-trail", account["vpc_logged"]):
+    for clean in (
+        account["vol_encrypted"],
+        account["key_rotated"],
+        account["cert_used"],
+        "plant-lake",
+        "historian-private",
+        "line1-device",
+        "org-trail",
+        account["vpc_logged"],
+    ):
         assert not by_asset.get(clean), (clean, by_asset.get(clean))
     assert "cloud.cloudtrail_not_multi_region" not in names(found)
 
@@ -90,16 +115,18 @@ def test_vpn_tunnels_become_comms_links(live: tuple[list, list, set], account: d
         assert not any("pre_shared_key" in str(v) or "Iw2IAN9X" in str(v) for v in link.values())
 
 
-def test_offline_replay_of_the_recorded_export_gives_the_same_findings(live: tuple[list, list, set], pack: RuleSet, tmp_path: Path) -> None:
+def test_offline_replay_of_the_recorded_export_gives_the_same_findings(
+    live: tuple[list, list, set], pack: RuleSet, tmp_path: Path
+) -> None:
     """Acceptance: a live scan and an offline scan of the same account produce the same findings."""
     records, _, found = live
-    offline, coverage, error = run(AwsOfflineScanner(), {"paths": [str(tmp_path / "export")]})
+    offline, _coverage, error = run(AwsOfflineScanner(), {"paths": [str(tmp_path / "export")]})
     assert error is None, error
     assert findings(pack, offline) == found
     strip = {"source.scanner", "source.file"}
-    assert sorted(json.dumps({k: v for k, v in r.items() if k not in strip}, sort_keys=True) for r in offline) == sorted(
-        json.dumps({k: v for k, v in r.items() if k not in strip}, sort_keys=True) for r in records
-    )
+    assert sorted(
+        json.dumps({k: v for k, v in r.items() if k not in strip}, sort_keys=True) for r in offline
+    ) == sorted(json.dumps({k: v for k, v in r.items() if k not in strip}, sort_keys=True) for r in records)
 
 
 def test_cli_describe_outputs_give_the_same_findings(account: dict[str, str], pack: RuleSet, tmp_path: Path) -> None:
@@ -115,13 +142,19 @@ def test_cli_describe_outputs_give_the_same_findings(account: dict[str, str], pa
         answer.pop("ResponseMetadata", None)
         (tmp_path / name).write_text(json.dumps(to_placebo(answer)))
     live, _, _ = run(AwsScanner(), {**LIVE, "services": ["ec2", "rds"]})
-    offline, _, error = run(AwsOfflineScanner(), {"paths": [str(tmp_path)], "account_id": ACCOUNT, "region": "us-east-1"})
+    offline, _, error = run(
+        AwsOfflineScanner(), {"paths": [str(tmp_path)], "account_id": ACCOUNT, "region": "us-east-1"}
+    )
     assert error is None
     judged = {"aws_security_group_rule", "aws_ec2_instance", "aws_ebs_volume", "aws_rds_instance"}
-    assert findings(pack, [r for r in offline if r["record.type"] in judged]) == findings(pack, [r for r in live if r["record.type"] in judged])
+    assert findings(pack, [r for r in offline if r["record.type"] in judged]) == findings(
+        pack, [r for r in live if r["record.type"] in judged]
+    )
 
 
-def test_denied_services_are_partial_coverage_and_the_rest_goes_on(tmp_path: Path, pack: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_denied_services_are_partial_coverage_and_the_rest_goes_on(
+    tmp_path: Path, pack: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With IAM enforced, a principal allowed only EC2 gets EC2 findings and 'failed: access denied' for the rest."""
     with moto_server({"INITIAL_NO_AUTH_ACTION_COUNT": "5"}) as server:
         for name, value in server.env().items():
@@ -130,12 +163,21 @@ def test_denied_services_are_partial_coverage_and_the_rest_goes_on(tmp_path: Pat
         session = boto3.Session(region_name="us-east-1")
         iam, ec2 = session.client("iam"), session.client("ec2")
         iam.create_user(UserName="auditor")
-        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ec2:Describe*", "ec2:Get*", "sts:GetCallerIdentity"], "Resource": "*"}]}
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["ec2:Describe*", "ec2:Get*", "sts:GetCallerIdentity"], "Resource": "*"}
+            ],
+        }
         iam.put_user_policy(UserName="auditor", PolicyName="ec2-only", PolicyDocument=json.dumps(policy))
         key = iam.create_access_key(UserName="auditor")["AccessKey"]
         group = ec2.create_security_group(GroupName="open", Description="x")["GroupId"]
-        ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389,
-                                                                             "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        ec2.authorize_security_group_ingress(
+            GroupId=group,
+            IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+            ],
+        )
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
         records, coverage, error = run(AwsScanner(), {**LIVE, "services": ["ec2", "s3", "iam", "kms"]})
@@ -153,19 +195,23 @@ def test_wrong_credentials_name_the_profile_and_the_fix(monkeypatch: pytest.Monk
         for name, value in server.env().items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAWRONGWRONGWRONG1")
-        records, coverage, error = run(AwsScanner(), LIVE)
+        records, _coverage, error = run(AwsScanner(), LIVE)
     assert isinstance(error, ScannerError)
     assert "rejected the credentials" in error.message and "default credential chain" in error.message
     assert "aws sso login" in error.message
     assert records == []
 
 
-def test_missing_credentials_and_unknown_profile(aws: MotoServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_credentials_and_unknown_profile(
+    aws: MotoServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     _, _, error = run(AwsScanner(), LIVE)
-    assert isinstance(error, ScannerError) and "no AWS credentials" in error.message and "aws configure" in error.message
+    assert (
+        isinstance(error, ScannerError) and "no AWS credentials" in error.message and "aws configure" in error.message
+    )
     _, _, error = run(AwsScanner(), {**LIVE, "profile": "plant-readonly"})
     assert isinstance(error, ScannerError)
     assert "'plant-readonly'" in error.message and "aws configure --profile plant-readonly" in error.message

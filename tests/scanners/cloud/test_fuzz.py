@@ -26,12 +26,38 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
     max_leaves=30,
 )
-KEYS = ["terraform_version", "format_version", "planned_values", "values", "root_module", "resources", "configurationItems",
-        "resourceType", "configuration", "supplementaryConfiguration", "SecurityGroups", "IpPermissions", "Buckets", "Records",
-        "eventName", "status_code", "data", "trailList", "Reservations", "VpnConnections", "policies"]
+KEYS = [
+    "terraform_version",
+    "format_version",
+    "planned_values",
+    "values",
+    "root_module",
+    "resources",
+    "configurationItems",
+    "resourceType",
+    "configuration",
+    "supplementaryConfiguration",
+    "SecurityGroups",
+    "IpPermissions",
+    "Buckets",
+    "Records",
+    "eventName",
+    "status_code",
+    "data",
+    "trailList",
+    "Reservations",
+    "VpnConnections",
+    "policies",
+]
 shaped = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 70000) | st.text(max_size=12) | st.sampled_from(["0.0.0.0/0", "tcp", "-1", "1.0", "0.12.0"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), inner, max_size=6),
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 70000)
+    | st.text(max_size=12)
+    | st.sampled_from(["0.0.0.0/0", "tcp", "-1", "1.0", "0.12.0"]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), inner, max_size=6)
+    ),
     max_leaves=40,
 )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scanners.cloud.conftest import DATA, findings, names, run
+from tests.scanners.cloud.conftest import DATA, findings, run
 from xposture.errors import InputError
 from xposture.rules.engine import RuleSet
 from xposture.scanners.cloud.offline import AwsOfflineScanner
@@ -17,7 +17,7 @@ API = DATA / "aws_api_responses"
 
 
 def counts(pack: RuleSet, path: Path, **options: object) -> tuple[Counter[str], list]:
-    records, coverage, error = run(AwsOfflineScanner(), {"paths": [str(path)], **options})
+    records, _coverage, error = run(AwsOfflineScanner(), {"paths": [str(path)], **options})
     assert error is None, error
     return Counter(rule for rule, _, _ in findings(pack, records)), records
 
@@ -28,7 +28,14 @@ def counts(pack: RuleSet, path: Path, **options: object) -> tuple[Counter[str], 
         ("cloudtrail_status", {"cloud.cloudtrail_not_logging": 1, "cloud.cloudtrail_not_kms_encrypted": 2}),
         ("ec2_set_md_access", {"cloud.ec2_imdsv1_allowed": 4, "cloud.ec2_public_instance": 2}),
         ("iam_policy_allow_all", {"cloud.iam_policy_admin": 1}),
-        ("iam_user_console_old", {"cloud.iam_user_console_without_mfa": 8, "cloud.iam_access_key_old": 14, "cloud.iam_credentials_unused": 18}),
+        (
+            "iam_user_console_old",
+            {
+                "cloud.iam_user_console_without_mfa": 8,
+                "cloud.iam_access_key_old": 14,
+                "cloud.iam_credentials_unused": 18,
+            },
+        ),
         ("key_rotation", {}),
         ("rds_retention", {"cloud.rds_no_backups": 1, "cloud.rds_public": 1, "cloud.rds_unencrypted": 1}),
         ("s3_check_public_block", {"cloud.s3_block_public_access_off": 2}),
@@ -107,13 +114,15 @@ def test_truncated_json_reports_the_byte_offset(tmp_path: Path) -> None:
 
 
 def test_one_bad_file_does_not_hide_the_good_ones(tmp_path: Path, pack: RuleSet) -> None:
-    (tmp_path / "bad.json").write_text("{\"format_version\": ")
+    (tmp_path / "bad.json").write_text('{"format_version": ')
     (tmp_path / "sgs.json").write_text((API / "sg_config_diff" / "ec2.DescribeSecurityGroups_1.json").read_text())
     records, coverage, error = run(AwsOfflineScanner(), {"paths": [str(tmp_path)]})
     assert isinstance(error, InputError)
     statuses = {Path(c.target).name: c.status for c in coverage}
     assert statuses["bad.json"] == "failed"
-    assert "aws_security_group" not in {r["record.type"] for r in records}  # a placebo body under a non-placebo name is not CLI output
+    assert "aws_security_group" not in {
+        r["record.type"] for r in records
+    }  # a placebo body under a non-placebo name is not CLI output
     assert statuses["sgs.json"] == "skipped"
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config

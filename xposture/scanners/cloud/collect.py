@@ -7,9 +7,11 @@ is what makes the live and offline paths produce the same records.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from xposture.model import FieldValue, Record
@@ -26,6 +28,32 @@ Reporter = Callable[[str, str, str, str, int], None]
 GLOBAL_SERVICES = ("iam", "s3")
 REGIONAL_SERVICES = ("ec2", "vpc", "cloudtrail", "kms", "rds", "iot", "greengrass", "sitewise")
 ALL_SERVICES = GLOBAL_SERVICES + REGIONAL_SERVICES
+BUCKET_FACTS: tuple[tuple[str, str, frozenset[str], str], ...] = (
+    ("grants", "get_bucket_acl", frozenset(), "Grants"),
+    ("policy", "get_bucket_policy", frozenset({"NoSuchBucketPolicy"}), "Policy"),
+    (
+        "public_access_block",
+        "get_public_access_block",
+        frozenset({"NoSuchPublicAccessBlockConfiguration"}),
+        "PublicAccessBlockConfiguration",
+    ),
+    (
+        "encryption_rules",
+        "get_bucket_encryption",
+        frozenset({"ServerSideEncryptionConfigurationNotFoundError"}),
+        "ServerSideEncryptionConfiguration.Rules",
+    ),
+    ("versioning", "get_bucket_versioning", frozenset(), ""),
+    ("logging", "get_bucket_logging", frozenset(), "LoggingEnabled"),
+    ("tags", "get_bucket_tagging", frozenset({"NoSuchTagSet"}), "TagSet"),
+)
+"""(fact, call, error codes meaning 'none set', dotted key of the answer; empty = the whole answer)."""
+
+
+def _pick(answer: Any, key: str) -> Any:
+    for part in key.split(".") if key else []:
+        answer = answer.get(part) if isinstance(answer, dict) else None
+    return answer
 
 
 @dataclass
@@ -55,7 +83,7 @@ class Collector:
             for service in REGIONAL_SERVICES:
                 if service in self.services and not self.cancelled():
                     yield from self._guarded(
-                        service, region, lambda run, r=region, s=service: getattr(self, f"_{s}")(run, r, region_facts)
+                        service, region, partial(getattr(self, f"_{service}"), region=region, region_facts=region_facts)
                     )
             yield from norm_iot.region_records(region_facts, self.where.at(region=region))
         if "iam" in self.services and self.account_facts.get("iam_read"):
@@ -230,32 +258,14 @@ class Collector:
                     region = "eu-west-1"
             except Unread:
                 run.gaps.pop("get_bucket_location", None)
-            for fact, operation, absent, pick in (
-                ("grants", "get_bucket_acl", set(), lambda r: r.get("Grants", [])),
-                ("policy", "get_bucket_policy", {"NoSuchBucketPolicy"}, lambda r: r.get("Policy")),
-                (
-                    "public_access_block",
-                    "get_public_access_block",
-                    {"NoSuchPublicAccessBlockConfiguration"},
-                    lambda r: r.get("PublicAccessBlockConfiguration"),
-                ),
-                (
-                    "encryption_rules",
-                    "get_bucket_encryption",
-                    {"ServerSideEncryptionConfigurationNotFoundError"},
-                    lambda r: r.get("ServerSideEncryptionConfiguration", {}).get("Rules", []),
-                ),
-                ("versioning", "get_bucket_versioning", set(), lambda r: r),
-                ("logging", "get_bucket_logging", set(), lambda r: r.get("LoggingEnabled")),
-                ("tags", "get_bucket_tagging", {"NoSuchTagSet"}, lambda r: r.get("TagSet", [])),
-            ):
+            for fact, operation, absent, key in BUCKET_FACTS:
                 try:
                     answer = run.call(s3, operation, absent=absent, Bucket=name)
                 except Unread:
                     if fact == "tags":
                         run.gaps.pop(operation, None)
                     continue
-                facts[fact] = pick(answer) if answer is not None else None
+                facts[fact] = _pick(answer, key) if answer is not None else None
             yield from norm_data.bucket_records(name, facts, self.where.at(region=region))
 
     # -- regional services ------------------------------------------------
@@ -320,10 +330,8 @@ class Collector:
         where = self.where.at(region=region)
         for key in run.pages(kms, "list_keys", "Keys"):
             metadata: dict[str, Any] = {"KeyId": key.get("KeyId"), "Arn": key.get("KeyArn")}
-            try:
+            with contextlib.suppress(Unread):
                 metadata = (run.call(kms, "describe_key", KeyId=key["KeyId"]) or {}).get("KeyMetadata", metadata)
-            except Unread:
-                pass
             rotation: bool | None = None
             if metadata.get("KeyManager") == "CUSTOMER" and metadata.get("KeyState") == "Enabled":
                 try:
@@ -468,8 +476,6 @@ class Collector:
             pass
         for summary in run.pages(client, "list_gateways", "gatewaySummaries"):
             gateway = summary
-            try:
+            with contextlib.suppress(Unread):
                 gateway = {**summary, **(run.call(client, "describe_gateway", gatewayId=summary["gatewayId"]) or {})}
-            except Unread:
-                pass
             yield from norm_iot.sitewise_gateway_records(gateway, where)

@@ -198,11 +198,25 @@ def _simple(service: str, operation: str, list_key: str, wrap: str | None = None
     return handler
 
 
-RDS_KEYS = {k.lower(): k for k in (
-    "DBInstanceIdentifier", "DBClusterIdentifier", "DBInstanceArn", "DBClusterArn", "StorageEncrypted", "PubliclyAccessible",
-    "BackupRetentionPeriod", "MultiAZ", "DeletionProtection", "AutoMinorVersionUpgrade", "IAMDatabaseAuthenticationEnabled",
-    "Engine", "EngineVersion", "TagList",
-)}
+RDS_KEYS = {
+    k.lower(): k
+    for k in (
+        "DBInstanceIdentifier",
+        "DBClusterIdentifier",
+        "DBInstanceArn",
+        "DBClusterArn",
+        "StorageEncrypted",
+        "PubliclyAccessible",
+        "BackupRetentionPeriod",
+        "MultiAZ",
+        "DeletionProtection",
+        "AutoMinorVersionUpgrade",
+        "IAMDatabaseAuthenticationEnabled",
+        "Engine",
+        "EngineVersion",
+        "TagList",
+    )
+}
 
 
 def _rds_shape(conf: Mapping[str, Any]) -> dict[str, Any]:

@@ -242,7 +242,7 @@ def add_terraform(
                     bucket,
                 )
         elif kind == "aws_security_group":
-            groups[INDEX.sub("", address)] = group = {
+            group: dict[str, Any] = {
                 "GroupId": ident if ident != address else address,
                 "GroupName": values.get("name") or item.get("name"),
                 "VpcId": values.get("vpc_id"),
@@ -253,6 +253,7 @@ def add_terraform(
                     _permission(b) for b in _listed(values.get("egress")) if isinstance(b, Mapping)
                 ],
             }
+            groups[INDEX.sub("", address)] = group
             ec2.extend_list("DescribeSecurityGroups", "SecurityGroups", [group])
         elif kind in (
             "aws_security_group_rule",
@@ -260,19 +261,21 @@ def add_terraform(
             "aws_vpc_security_group_egress_rule",
         ):
             target = plan.ref(item, "security_group_id")
-            group = next((g for a, g in groups.items() if target in (a, g["GroupId"], plan.ids.get(a))), None)
-            if group is None:
-                group = {
+            owner: dict[str, Any] | None = next(
+                (g for a, g in groups.items() if target in (a, g["GroupId"], plan.ids.get(a))), None
+            )
+            if owner is None:
+                owner = {
                     "GroupId": target or address,
                     "GroupName": target or address,
                     "OwnerId": acct,
                     "IpPermissions": [],
                     "IpPermissionsEgress": [],
                 }
-                groups[target or address] = group
-                ec2.extend_list("DescribeSecurityGroups", "SecurityGroups", [group])
+                groups[target or address] = owner
+                ec2.extend_list("DescribeSecurityGroups", "SecurityGroups", [owner])
             egress = values.get("type") == "egress" or kind.endswith("egress_rule")
-            group["IpPermissionsEgress" if egress else "IpPermissions"].append(_permission(values))
+            owner["IpPermissionsEgress" if egress else "IpPermissions"].append(_permission(values))
         elif kind == "aws_instance":
             metadata = _first(values.get("metadata_options"))
             public = values.get("public_ip") or (UNKNOWN_ID if values.get("associate_public_ip_address") else None)
@@ -460,7 +463,9 @@ def add_terraform(
                 )
             )
     for bucket in buckets:
-        for operation, body in (("GetBucketLogging", {}), ("GetBucketVersioning", {})):
+        empty: dict[str, Any] = {}
+        for operation in ("GetBucketLogging", "GetBucketVersioning"):
+            body = dict(empty)
             if (operation, bucket) not in s3.keyed:
                 answer("s3", operation, body, bucket)
     exports.files.append(path)
