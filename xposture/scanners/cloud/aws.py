@@ -205,6 +205,7 @@ class AwsScanner:
             services=services,
             report=report,
             cancelled=ctx.cancelled,
+            workers=max(1, min(ctx.concurrency, 16)),
         )
         yield from collector.run()
         if recorder:

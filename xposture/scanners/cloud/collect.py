@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -67,6 +68,8 @@ class Collector:
     report: Reporter = lambda *args: None
     cancelled: Callable[[], bool] = lambda: False
     global_region: str = ""
+    workers: int = 1
+    """Per-resource detail calls run on this many threads (boto3 clients are thread-safe; replay is ordered: 1)."""
     tolerate_malformed: bool = False
     """Exports are untrusted: a malformed answer fails its service (``malformed`` lists them) instead of the scan."""
     malformed: list[str] = field(default_factory=list)
@@ -126,6 +129,18 @@ class Collector:
         status, detail = run.status()
         self.report(service, region, status, detail, run.records)
 
+    def _each(self, items: Iterable[Any], detail: Callable[[Any], list[Record]]) -> Iterator[Record]:
+        """Records of ``detail(item)`` for every item, in item order, fetched on ``workers`` threads."""
+        if self.workers <= 1:
+            for item in items:
+                if self.cancelled():
+                    return
+                yield from detail(item)
+            return
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="xposture-aws") as pool:
+            for records in pool.map(detail, items):
+                yield from records
+
     def _client(self, service: str, region: str) -> Any:
         return self.clients(service, region)
 
@@ -163,17 +178,16 @@ class Collector:
             except Unread:
                 continue
             yield from norm_identity.policy_records(policy, document, where)
-        for row in rows:
+
+        def inline_policies(row: dict[str, str]) -> list[Record]:
             name = row.get("user", "")
-            if name == norm_identity.ROOT_ROW:
-                continue
-            names = run.maybe_pages(iam, "list_user_policies", "PolicyNames", UserName=name) or []
-            for policy_name in names:
+            found: list[Record] = []
+            for policy_name in run.maybe_pages(iam, "list_user_policies", "PolicyNames", UserName=name) or []:
                 try:
                     inline = run.call(iam, "get_user_policy", UserName=name, PolicyName=policy_name)
                 except Unread:
                     continue
-                yield from norm_identity.policy_records(
+                found += norm_identity.policy_records(
                     {"PolicyName": policy_name},
                     (inline or {}).get("PolicyDocument"),
                     where,
@@ -181,6 +195,9 @@ class Collector:
                     attached_to=f"user/{name}",
                     api="iam:GetUserPolicy",
                 )
+            return found
+
+        yield from self._each([r for r in rows if r.get("user") != norm_identity.ROOT_ROW], inline_policies)
         self.account_facts["iam_read"] = True
 
     def _credential_report(self, run: ServiceRun, iam: Any) -> list[dict[str, str]] | None:
@@ -243,10 +260,9 @@ class Collector:
                 self.account_facts["s3_account_block"] = account_block
             except Unread:
                 pass
-        for bucket in run.pages(s3, "list_buckets", "Buckets"):
-            if self.cancelled():
-                return
-            name = bucket["Name"]
+
+        def bucket(entry: Any) -> list[Record]:
+            name = entry["Name"]
             facts: dict[str, Any] = {}
             if account_block_read:
                 facts["account_public_access_block"] = account_block
@@ -266,7 +282,9 @@ class Collector:
                         run.gaps.pop(operation, None)
                     continue
                 facts[fact] = _pick(answer, key) if answer is not None else None
-            yield from norm_data.bucket_records(name, facts, self.where.at(region=region))
+            return list(norm_data.bucket_records(name, facts, self.where.at(region=region)))
+
+        yield from self._each(run.pages(s3, "list_buckets", "Buckets"), bucket)
 
     # -- regional services ------------------------------------------------
 
@@ -352,17 +370,19 @@ class Collector:
     def _iot(self, run: ServiceRun, region: str, region_facts: dict[str, FieldValue]) -> Iterator[Record]:
         iot = self._client("iot", region)
         where = self.where.at(region=region)
-        for policy in run.maybe_pages(iot, "list_policies", "policies") or []:
+
+        def iot_policy(policy: Any) -> list[Record]:
             name = policy["policyName"]
             try:
                 detail = run.call(iot, "get_policy", policyName=name) or {}
             except Unread:
-                continue
+                return []
             targets = run.maybe_pages(iot, "list_targets_for_policy", "targets", policyName=name)
             merged = {**policy, **{k: v for k, v in detail.items() if k != "ResponseMetadata"}}
-            yield from norm_iot.iot_policy_records(
-                merged, detail.get("policyDocument"), None if targets is None else len(targets), where
-            )
+            count = None if targets is None else len(targets)
+            return list(norm_iot.iot_policy_records(merged, detail.get("policyDocument"), count, where))
+
+        yield from self._each(run.maybe_pages(iot, "list_policies", "policies") or [], iot_policy)
         ca_status: dict[str, str] = {}
         for ca in run.maybe_pages(iot, "list_ca_certificates", "certificates") or []:
             try:
@@ -373,7 +393,8 @@ class Collector:
                 description = ca
             ca_status[str(description.get("certificateId"))] = str(description.get("status", ""))
             yield from norm_iot.iot_certificate_records(description, where, ca=True, api="iot:DescribeCACertificate")
-        for cert in run.maybe_pages(iot, "list_certificates", "certificates") or []:
+
+        def certificate(cert: Any) -> list[Record]:
             try:
                 description = (run.call(iot, "describe_certificate", certificateId=cert["certificateId"]) or {}).get(
                     "certificateDescription", cert
@@ -382,12 +403,16 @@ class Collector:
                 description = cert
             things = run.maybe_pages(iot, "list_principal_things", "things", principal=cert.get("certificateArn", ""))
             issuer = description.get("caCertificateId")
-            yield from norm_iot.iot_certificate_records(
-                description,
-                where,
-                things=None if things is None else len(things),
-                ca_status=ca_status.get(str(issuer)) if issuer else None,
+            return list(
+                norm_iot.iot_certificate_records(
+                    description,
+                    where,
+                    things=None if things is None else len(things),
+                    ca_status=ca_status.get(str(issuer)) if issuer else None,
+                )
             )
+
+        yield from self._each(run.maybe_pages(iot, "list_certificates", "certificates") or [], certificate)
         for thing in run.maybe_pages(iot, "list_things", "things") or []:
             principals = run.maybe_pages(iot, "list_thing_principals", "principals", thingName=thing["thingName"])
             yield from norm_iot.iot_thing_records(thing, None if principals is None else len(principals), where)

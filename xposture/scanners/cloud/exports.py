@@ -142,7 +142,11 @@ def add_placebo_folder(exports: ExportSet, folder: Path, files: list[Path], acco
         data = from_placebo(document.get("data") or {})
         if not isinstance(data, dict):
             raise InputError("placebo 'data' must be an object", file=str(path))
-        exports.slot(place_account, place_region, service).add(operation, Response(status, data, str(path)))
+        key = document.get("xposture_key")
+        response = Response(status, data, str(path))
+        exports.slot(place_account, place_region, service).add(
+            operation, response, key if isinstance(key, str) else None
+        )
         exports.files.append(str(path))
 
 

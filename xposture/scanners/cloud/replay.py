@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 from collections import defaultdict, deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -64,13 +65,14 @@ class Recordings:
     """Recorded answers of one service in one (account, region), ordered and by resource name."""
 
     ordered: dict[str, deque[Response]] = field(default_factory=lambda: defaultdict(deque))
-    keyed: dict[tuple[str, str], Response] = field(default_factory=dict)
+    keyed: dict[tuple[str, str], deque[Response]] = field(default_factory=dict)
+    """Answers filed under the resource they are about; several = successive pages, the last one repeats."""
 
     def add(self, operation: str, response: Response, key: str | None = None) -> None:
         if key is None:
             self.ordered[operation].append(response)
         else:
-            self.keyed[(operation, key)] = response
+            self.keyed.setdefault((operation, key), deque()).append(response)
 
     def extend_list(self, operation: str, list_key: str, items: list[Any]) -> None:
         """Append items to the single synthetic page of a listing operation (Config/Terraform exports)."""
@@ -128,8 +130,9 @@ class ReplayClient:
         if operation is None:
             raise not_recorded(name)
         key = resource_key(params)
-        if key and (operation, key) in self._recordings.keyed:
-            return _raise_if_error(self._recordings.keyed[(operation, key)], operation)
+        answers = self._recordings.keyed.get((operation, key)) if key else None
+        if answers:
+            return _raise_if_error(answers.popleft() if len(answers) > 1 else answers[0], operation)
         queue = self._recordings.ordered.get(operation)
         if not queue:
             raise not_recorded(operation)
@@ -219,6 +222,7 @@ class Recorder:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._counts: dict[tuple[str, str], int] = defaultdict(int)
+        self._lock = threading.Lock()
 
     def wrap(self, client: Any, service: str, region: str) -> Any:
         return _RecordingClient(self, client, service, region)
@@ -229,14 +233,20 @@ class Recorder:
         manifest = {"account_id": account_id, "partition": partition, "regions": regions, "format": "placebo"}
         (self.folder / "xposture-aws-export.json").write_text(json.dumps(manifest, indent=1) + "\n")
 
-    def save(self, service: str, region: str, operation: str, status: int, data: Mapping[str, Any]) -> None:
+    def save(
+        self, service: str, region: str, operation: str, status: int, data: Mapping[str, Any], key: str = ""
+    ) -> None:
         folder = self.folder / (region or "global")
-        folder.mkdir(parents=True, exist_ok=True)
-        self._counts[(region, f"{service}.{operation}")] += 1
-        number = self._counts[(region, f"{service}.{operation}")]
+        with self._lock:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._counts[(region, f"{service}.{operation}")] += 1
+            number = self._counts[(region, f"{service}.{operation}")]
         body = {k: v for k, v in data.items() if k != "ResponseMetadata"}
         path = folder / f"{service}.{operation}_{number}.json"
-        path.write_text(json.dumps({"status_code": status, "data": to_placebo(body)}, indent=1, sort_keys=True) + "\n")
+        document: dict[str, Any] = {"status_code": status, "data": to_placebo(body)}
+        if key:
+            document["xposture_key"] = key  # placebo ignores it; our replay files the answer under its resource
+        path.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
 
 
 class _RecordingClient:
@@ -253,12 +263,13 @@ class _RecordingClient:
 
         class Paginator:
             def paginate(self, **params: Any) -> Iterator[dict[str, Any]]:
+                key = resource_key(params)
                 try:
                     for page in inner.paginate(**params):
-                        recorder.save(service, region, name, 200, page)
+                        recorder.save(service, region, name, 200, page, key)
                         yield page
                 except ClientError as exc:
-                    recorder.save(service, region, name, _status(exc), exc.response)
+                    recorder.save(service, region, name, _status(exc), exc.response, key)
                     raise
 
         return Paginator()
@@ -272,12 +283,13 @@ class _RecordingClient:
             return method
 
         def call(**params: Any) -> Any:
+            key = resource_key(params)
             try:
                 answer = method(**params)
             except ClientError as exc:
-                self._recorder.save(self._service, self._region, operation, _status(exc), exc.response)
+                self._recorder.save(self._service, self._region, operation, _status(exc), exc.response, key)
                 raise
-            self._recorder.save(self._service, self._region, operation, 200, answer)
+            self._recorder.save(self._service, self._region, operation, 200, answer, key)
             return answer
 
         return call
