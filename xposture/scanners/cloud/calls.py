@@ -138,7 +138,7 @@ class ServiceRun:
         try:
             return list(self.pages(client, operation, key, **params))
         except ServiceFailed as exc:
-            self.gaps[operation] = exc.detail
+            self.gaps[operation] = exc.detail.removeprefix(f"{operation}: ").removeprefix(f"{operation} ")
             return None
 
     def status(self) -> tuple[str, str]:
