@@ -10,7 +10,9 @@ class XpostureError(Exception):
 class InventoryError(XpostureError):
     """An inventory file is malformed: carries file, line and the offending key."""
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None, key: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: str | None = None, line: int | None = None, key: str | None = None
+    ) -> None:
         self.file, self.line, self.key, self.message = file, line, key, message
         super().__init__(str(self))
 
@@ -23,7 +25,9 @@ class InventoryError(XpostureError):
 class InputError(XpostureError):
     """An input document (pcap, SBOM, advisory, export...) cannot be read: carries file and offset."""
 
-    def __init__(self, message: str, *, file: str | None = None, offset: int | None = None, line: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: str | None = None, offset: int | None = None, line: int | None = None
+    ) -> None:
         self.file, self.offset, self.line, self.message = file, offset, line, message
         super().__init__(str(self))
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Scalar = str | int | float | bool | None
-FieldValue = Scalar | list[Scalar]
+FieldValue = Scalar | list[str] | list[int] | list[float] | list[Scalar]
 Record = dict[str, FieldValue]
 """Flat mapping of dotted field names to scalars or lists of scalars."""
 
@@ -95,12 +95,12 @@ def make_record(
         ASSET_ID: asset_id,
         SOURCE_SCANNER: scanner,
     }
-    for name, value in source.items():
-        if value is not None:
-            record[f"source.{name}"] = value
+    for name, origin in source.items():
+        if origin is not None:
+            record[f"source.{name}"] = origin
     if fields:
         for name, value in fields.items():
-            if value is not None and value != []:
+            if value is not None and not (isinstance(value, list) and not value):
                 record[name] = value
     return record
 
@@ -250,5 +250,5 @@ def framework_tags(tags: Iterable[str], prefix: str) -> list[str]:
 def as_list(value: FieldValue) -> Sequence[Scalar]:
     """Treat a scalar field and a list field alike, as Sigma does for list-valued fields."""
     if isinstance(value, list):
-        return value
+        return list(value)
     return [value]

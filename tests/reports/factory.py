@@ -12,7 +12,8 @@ import random
 from dataclasses import replace
 
 from xposture.model import Asset, Finding, Severity, Status
-from xposture.reports.data import Comparison, RuleInfo, ScanInfo, ScanReport, Waiver
+from xposture.reports.data import Comparison, RuleInfo, ScanReport
+from xposture.store import ScanInfo, Waiver
 from xposture.scanners.base import CoverageEntry
 
 HOSTILE = [

@@ -1,4 +1,9 @@
-"""Report data model (contract stand-in until the lead's version lands on main; theirs wins on merge)."""
+"""Everything a face needs about one scan, read from the store in one go.
+
+Faces (JSON, SARIF, HTML, the TUI) take a ``ScanReport`` and hold no policy:
+waivers are already applied and the comparison with the previous scan is
+already made, so every face tells the same story.
+"""
 
 from __future__ import annotations
 
@@ -7,52 +12,53 @@ from typing import Any
 
 from xposture.model import Asset, Finding, Severity
 from xposture.scanners.base import CoverageEntry
+from xposture.store import ScanInfo, Store, Waiver
 
 
-@dataclass
-class ScanInfo:
-    id: int
-    started: str
-    finished: str | None
-    status: str
-    inventory: str
-    params: dict[str, Any] = field(default_factory=dict)
-    summary: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
+@dataclass(slots=True)
 class RuleInfo:
+    """What a face shows about a rule (a snapshot taken when the scan ran)."""
+
     id: str
     name: str
     title: str
     level: Severity
-    pack: str = ""
-    path: str = ""
+    pack: str
+    path: str
     tags: list[str] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)
     remediation: str = ""
     description: str = ""
     references: list[str] = field(default_factory=list)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RuleInfo:
+        return cls(
+            id=data["id"],
+            name=data.get("name", ""),
+            title=data.get("title", ""),
+            level=Severity.parse(data.get("level", "informational")),
+            pack=data.get("pack", ""),
+            path=data.get("path", ""),
+            tags=list(data.get("tags", [])),
+            fields=list(data.get("fields", [])),
+            remediation=data.get("remediation", ""),
+            description=data.get("description", ""),
+            references=list(data.get("references", [])),
+        )
 
-@dataclass
-class Waiver:
-    fingerprint: str
-    reason: str
-    owner: str
-    expires: str
-    created: str
 
-
-@dataclass
+@dataclass(slots=True)
 class Comparison:
+    """How this scan's findings relate to an earlier scan's, by fingerprint."""
+
     previous: ScanInfo
     new: set[str]
     fixed: list[Finding]
     still_open: set[str]
 
 
-@dataclass
+@dataclass(slots=True)
 class ScanReport:
     scan: ScanInfo
     findings: list[Finding]
@@ -64,3 +70,37 @@ class ScanReport:
     history: list[ScanInfo]
     audit: list[dict[str, Any]]
     records_by_type: dict[str, int]
+
+    @classmethod
+    def load(cls, store: Store, scan_id: int | None = None, compare_id: int | None = None) -> ScanReport:
+        scan = store.scan(scan_id)
+        findings = store.findings(scan.id)
+        previous = store.scan(compare_id) if compare_id is not None else store.previous_scan(scan.id)
+        comparison = compare(findings, store.findings(previous.id), previous) if previous else None
+        return cls(
+            scan=scan,
+            findings=findings,
+            assets=store.assets(scan.id),
+            coverage=store.coverage(scan.id),
+            rules=[RuleInfo.from_dict(r) for r in store.rules(scan.id)],
+            waivers=store.waivers(),
+            comparison=comparison,
+            history=[s for s in store.scans() if s.id < scan.id],
+            audit=store.audit(scan.id),
+            records_by_type=store.record_counts(scan.id),
+        )
+
+    def open_findings(self) -> list[Finding]:
+        return [f for f in self.findings if f.status.value == "open"]
+
+
+def compare(current: list[Finding], earlier: list[Finding], previous: ScanInfo) -> Comparison:
+    """New, fixed and still-open findings between two scans, by fingerprint."""
+    now = {f.fingerprint for f in current}
+    before = {f.fingerprint for f in earlier}
+    return Comparison(
+        previous=previous,
+        new=now - before,
+        fixed=[f for f in earlier if f.fingerprint not in now],
+        still_open=now & before,
+    )

@@ -21,7 +21,8 @@ from typing import Any
 
 from xposture.model import Asset, Finding, Layer, Severity, Status
 from xposture.reports import charts
-from xposture.reports.data import RuleInfo, ScanInfo, ScanReport
+from xposture.reports.data import RuleInfo, ScanReport
+from xposture.store import ScanInfo
 from xposture.reports.frameworks import FRAMEWORKS, control_label, control_sort_key, framework_of
 
 SEVERITIES = [s.label for s in Severity]  # index = Severity value
@@ -184,9 +185,9 @@ def _duration(scan: ScanInfo) -> str:
     return f"{hours} h {minutes} min"
 
 
-def _open_count(summary: Mapping[str, Any]) -> int | None:
-    """Open findings of an earlier scan, from whichever summary keys the store wrote."""
-    for key in ("open", "findings_open", "findings"):
+def _finding_count(summary: Mapping[str, Any]) -> int | None:
+    """Findings of an earlier scan, from whichever summary keys the store wrote."""
+    for key in ("findings", "open"):
         value = summary.get(key)
         if isinstance(value, int):
             return value
@@ -326,7 +327,7 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
     cov_layers = _coverage_layers(report)
     layers_view = _layers(layer_counts, cov_layers)
     sites_view = _sites(b, site_counts, zone_counts)
-    trend, trend_rows = _trend(report, sum(sev_open))
+    trend, trend_rows = _trend(report, len(report.findings))
     frameworks = _frameworks(rule_rows)
     cov_by_scanner, cov_totals = _coverage(report)
     waivers = _waivers(report, by_fingerprint, now.date())
@@ -471,13 +472,13 @@ def _sites(
     return sorted(sites.values(), key=lambda s: (-sum(s["counts"][3:]), -sum(s["counts"]), s["name"]))
 
 
-def _trend(report: ScanReport, current_open: int) -> tuple[charts.ColumnChart | None, list[dict[str, Any]]]:
+def _trend(report: ScanReport, current: int) -> tuple[charts.ColumnChart | None, list[dict[str, Any]]]:
     rows = []
     for scan in reversed(report.history[:11]):
-        value = _open_count(scan.summary)
+        value = _finding_count(scan.summary)
         if value is not None:
             rows.append({"id": scan.id, "started": scan.started[:10], "open": value, "current": False})
-    rows.append({"id": report.scan.id, "started": report.scan.started[:10], "open": current_open, "current": True})
+    rows.append({"id": report.scan.id, "started": report.scan.started[:10], "open": current, "current": True})
     if len(rows) < 2:
         return None, rows
     chart = charts.columns([(f"#{r['id']}", r["open"], r["current"]) for r in rows], width=1000, height=120)

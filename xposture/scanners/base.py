@@ -36,6 +36,8 @@ class SourceConfig:
     site: str = ""
     file: str = ""
     line: int | None = None
+    enabled: bool = True
+    timeout_s: float | None = None
 
     def path_list(self, key: str = "paths") -> list[Path]:
         """Option ``key`` as paths resolved against the inventory file's folder."""
@@ -98,7 +100,9 @@ class SafetyPolicy:
         try:
             address = ipaddress.ip_address(host)
         except ValueError:
-            raise ScannerError("active targets must be IP addresses inside a declared scope", scanner=scanner, target=host) from None
+            raise ScannerError(
+                "active targets must be IP addresses inside a declared scope", scanner=scanner, target=host
+            ) from None
         if not any(address in net for net in self.scopes):
             raise ScannerError("target outside every declared scope; nothing sent", scanner=scanner, target=host)
 
@@ -141,7 +145,9 @@ class ScanContext:
             return True
         return self.cancel_event.is_set()
 
-    def report(self, scanner: str, target: str, status: str, detail: str = "", records: int = 0, site: str = "") -> None:
+    def report(
+        self, scanner: str, target: str, status: str, detail: str = "", records: int = 0, site: str = ""
+    ) -> None:
         """Record coverage for one target (thread-safe)."""
         with self._lock:
             self.coverage.append(CoverageEntry(scanner, target, status, detail, records, site))
@@ -200,10 +206,16 @@ def validate_source_options(
         expected = cls.options.get(key)
         if expected is None:
             known = ", ".join(sorted(cls.options)) or "none"
-            raise InventoryError(f"unknown option for scanner {cls.name!r} (known: {known})", file=file, line=lines.get(key), key=key)
+            raise InventoryError(
+                f"unknown option for scanner {cls.name!r} (known: {known})", file=file, line=lines.get(key), key=key
+            )
         if not isinstance(value, expected) or (isinstance(value, bool) and expected in (int, float)):
             names = expected.__name__ if isinstance(expected, type) else " or ".join(t.__name__ for t in expected)
-            raise InventoryError(f"expected {names}, got {type(value).__name__}", file=file, line=lines.get(key), key=key)
+            raise InventoryError(
+                f"expected {names}, got {type(value).__name__}", file=file, line=lines.get(key), key=key
+            )
     for key in cls.required:
         if key not in options:
-            raise InventoryError(f"scanner {cls.name!r} needs option {key!r}", file=file, line=lines.get("scanner"), key=key)
+            raise InventoryError(
+                f"scanner {cls.name!r} needs option {key!r}", file=file, line=lines.get("scanner"), key=key
+            )

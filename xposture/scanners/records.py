@@ -53,7 +53,9 @@ def iter_json_documents(path: Path) -> Iterator[tuple[int, Any]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read: {exc}", file=str(path)) from exc
     stripped = text.lstrip()
-    if path.suffix in (".jsonl", ".ndjson") or (stripped.startswith("{") and "\n{" in stripped and not _is_one_document(text)):
+    if path.suffix in (".jsonl", ".ndjson") or (
+        stripped.startswith("{") and "\n{" in stripped and not _is_one_document(text)
+    ):
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
@@ -65,7 +67,9 @@ def iter_json_documents(path: Path) -> Iterator[tuple[int, Any]]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=str(path), line=exc.lineno, offset=exc.pos) from exc
+        raise InputError(
+            f"invalid JSON: {exc.msg} (column {exc.colno})", file=str(path), line=exc.lineno, offset=exc.pos
+        ) from exc
     items = document.get("records", document.get("Records")) if isinstance(document, dict) else document
     if isinstance(items, list):
         for item in items:
