@@ -7,4 +7,5 @@ A module's ``register`` adds its parser(s) and sets ``handler=run`` where
 MODULES = (
     "xposture.commands.scan",
     "xposture.commands.history",
+    "xposture.commands.report",
 )

@@ -325,7 +325,7 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
     fired.sort(key=lambda r: (-max(i for i, n in enumerate(r.open) if n), -r.open_total, r.info.title))
 
     cov_layers = _coverage_layers(report)
-    layers_view = _layers(layer_counts, cov_layers)
+    layers_view = _layers(layer_counts, cov_layers, {a.layer for a in b.asset_objs.values() if a.layer})
     sites_view = _sites(b, site_counts, zone_counts)
     trend, trend_rows = _trend(report, len(report.findings))
     frameworks = _frameworks(rule_rows)
@@ -424,14 +424,21 @@ def _coverage_layers(report: ScanReport) -> dict[str, Counter[str]]:
     return out
 
 
-def _layers(counts: Mapping[str, list[int]], coverage: Mapping[str, Counter[str]]) -> list[dict[str, Any]]:
-    """One row per layer; a layer nobody scanned says so instead of showing zero findings."""
+def _layers(
+    counts: Mapping[str, list[int]], coverage: Mapping[str, Counter[str]], seen: set[str]
+) -> list[dict[str, Any]]:
+    """One row per layer; a layer nobody scanned says so instead of showing zero findings.
+
+    A layer counts as scanned when a scanner of that layer reached a target, or
+    when assets or findings of the layer exist (generic scanners such as
+    ``records`` load data of any layer).
+    """
     names = [layer.value for layer in Layer] + sorted(set(counts) - {layer.value for layer in Layer})
     view = []
     for name in names:
         cov = coverage.get(name, Counter())
         c = counts.get(name, _zero())
-        scanned = bool(cov.get("ok") or cov.get("partial")) or sum(c) > 0
+        scanned = bool(cov.get("ok") or cov.get("partial")) or sum(c) > 0 or name in seen
         state = "scanned" if scanned else ("failed" if cov else "not scanned")
         view.append(
             {

@@ -414,6 +414,8 @@
     assetFindings[f[F.asset]].push(i);
     if (f[F.status] === 0) assetCounts[f[F.asset]][f[F.sev]]++;
   }
+  // Worst first: any critical outranks any number of highs, and so on down.
+  const assetScore = assetCounts.map((c) => c[4] * 1e12 + c[3] * 1e9 + c[2] * 1e6 + c[1] * 1e3 + c[0]);
   const ASSET_PAGE = 200;
   function assetText(a) {
     const ident = a[A.ident];
@@ -440,7 +442,7 @@
       zones.get(zone).push(i);
     }
     if (!matched) { box.append(el("p", { class: "empty", text: assets.length ? "No asset matches." : "No assets in this scan." })); return; }
-    const openAll = printing || (q && matched <= 500);
+    const openAll = printing || (q !== "" && matched <= 500);
     const sum = (list) => { const c = [0, 0, 0, 0, 0]; for (const i of list) for (let s = 0; s < 5; s++) c[s] += assetCounts[i][s]; return c; };
     const sites = [...tree.keys()].sort((a, b) => (a === "") - (b === "") || (a < b ? -1 : 1));
     for (const site of sites) {
@@ -450,7 +452,7 @@
         el("summary", null, [site || "(no site)", el("span", { class: "meta", text: zones.size + " zone" + (zones.size === 1 ? "" : "s") + " · " + fmt(all.length) + " asset" + (all.length === 1 ? "" : "s") }), sevCounts(sum(all))]),
       ]);
       for (const zone of [...zones.keys()].sort((a, b) => (a === "") - (b === "") || (a < b ? -1 : 1))) {
-        const list = zones.get(zone).sort((x, y) => sum([y]).reduce((p, c, s) => p + c * Math.pow(10, s), 0) - sum([x]).reduce((p, c, s) => p + c * Math.pow(10, s), 0));
+        const list = zones.get(zone).sort((x, y) => assetScore[y] - assetScore[x] || (assetLabel(assets[x]) < assetLabel(assets[y]) ? -1 : 1));
         const lvl = list.length ? assets[list[0]][A.level] : null;
         const zd = el("details", { class: "zone", open: openAll }, [
           el("summary", null, [zone || "(no zone)", el("span", { class: "meta", text: (lvl !== null && lvl !== undefined ? "level " + lvl + " · " : "") + fmt(list.length) + " asset" + (list.length === 1 ? "" : "s") }), sevCounts(sum(list))]),
