@@ -344,8 +344,7 @@
     const bind = (id, k) => { const s = $(id); if (s) s.addEventListener("change", () => { S[k] = s.value; S.page = 0; update(); }); };
     bind("f-layer", "layer"); bind("f-site", "site"); bind("f-zone", "zone"); bind("f-rule", "rule");
     bind("f-tag", "tag"); bind("f-status", "status"); bind("f-change", "change"); bind("f-group", "group");
-    let timer = 0;
-    $("q").addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => { S.q = $("q").value; S.page = 0; update(); }, D.f.length > 20000 ? 200 : 60); });
+    $("q").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(applySearch, D.f.length > 20000 ? 200 : 60); });
     for (const b of document.querySelectorAll(".sevbtn")) b.addEventListener("click", () => toggleSev(Number(b.dataset.sev)));
     $("f-reset").addEventListener("click", () => { resetState(); syncControls(); update(); });
     $("f-list").addEventListener("click", (e) => {
@@ -354,6 +353,14 @@
       if (!tr) return;
       toggleRow(tr.dataset.key);
     });
+  }
+  let searchTimer = 0;
+  function applySearch() {
+    clearTimeout(searchTimer);
+    if (S.q === $("q").value) return;
+    S.q = $("q").value;
+    S.page = 0;
+    update();
   }
   function toggleSev(i) { if (S.sev.has(i)) S.sev.delete(i); else S.sev.add(i); S.page = 0; update(); }
   function toggleRow(key) {
@@ -590,8 +597,10 @@
     const t = e.target;
     const typing = t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA");
     if (typing) {
-      if (e.key === "Escape" && t.type === "search") { t.value = ""; t.dispatchEvent(new Event("input")); }
-      else if (e.key === "Enter" && t.id === "q") { e.preventDefault(); moveRow(1); }
+      if (e.key === "Escape" && t.type === "search") {
+        t.value = "";
+        if (t.id === "q") applySearch(); else t.dispatchEvent(new Event("input"));
+      } else if (e.key === "Enter" && t.id === "q") { e.preventDefault(); applySearch(); moveRow(1); }
       return;
     }
     if (e.ctrlKey || e.metaKey || e.altKey) return;
