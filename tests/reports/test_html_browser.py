@@ -212,7 +212,7 @@ def test_print_layout_renders_pdf(open_report: Any, sample_html: Path) -> None:
     assert page.locator(".toolbar").first.is_hidden()
     assert page.locator("nav.side").is_hidden()
     ARTIFACTS.mkdir(exist_ok=True)
-    pdf = page.pdf(format="A4", print_background=True, path=str(ARTIFACTS / "report.pdf"))
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True, path=str(ARTIFACTS / "report.pdf"))
     assert pdf.startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert pages >= 7  # one section per page at least

@@ -164,7 +164,7 @@
   function findingRow(name, i, src) {
     const f = src[i], r = rules[f[F.rule]], a = assets[f[F.asset]];
     const key = name + ":" + i;
-    const isOpen = printing || expanded.has(key);
+    const isOpen = !printing && expanded.has(key);
     const detId = "d-" + name + "-" + i;
     const btn = el("button", { type: "button", class: "xbtn", "aria-expanded": isOpen ? "true" : "false", "aria-controls": detId, "data-key": key, "aria-label": D.sev[f[F.sev]] + ": " + r[R.title] + " on " + assetLabel(a) }, [chevron(), sevBadge(f[F.sev])]);
     const st = el("td", null, [el("span", { class: "badge " + STATUS[f[F.status]], text: STATUS[f[F.status]] })]);
@@ -172,7 +172,7 @@
     const where = [a[A.site], a[A.zone]].filter(Boolean).join(" / ");
     const tr = el("tr", { class: "frow" + (isOpen ? " open" : ""), "data-key": key }, [
       el("td", null, [btn]),
-      el("td", null, [el("div", { class: "ftitle", text: r[R.title] }), el("div", { class: "sub mono", text: f[F.key] })]),
+      el("td", null, [el("div", { class: "ftitle", text: r[R.title] }), el("div", { class: "sub mono", text: f[F.key] }), printing ? evidenceLine(f) : null]),
       el("td", null, [el("div", { text: assetLabel(a) }), a[A.name] ? el("div", { class: "sub mono", text: a[A.id] }) : null]),
       el("td", null, [el("div", { text: where || "—" }), el("div", { class: "sub", text: layerName(f[F.layer]) })]),
       st,
@@ -180,6 +180,14 @@
     const rowsOut = [tr];
     if (isOpen) rowsOut.push(detailRow(f, r, a, detId));
     return rowsOut;
+  }
+  // On paper each finding carries its evidence on one line; the rule's text is under "Rules that fired".
+  function evidenceLine(f) {
+    const shape = D.shapes[f[F.shape]], vals = f[F.vals];
+    const parts = [];
+    for (let j = 0; j < shape.length; j++) parts.push(shape[j] + " = " + show(vals[j]));
+    parts.push("fingerprint " + f[F.fp]);
+    return el("div", { class: "evl", text: parts.join("  ·  ") });
   }
   function detailRow(f, r, a, detId) {
     const det = el("div", { class: "det" });
@@ -500,7 +508,9 @@
       row("seen by", a[A.seen]);
       const body = el("div", { class: "assetbody" }, [dl]);
       const fl = assetFindings[i];
-      if (fl.length) {
+      if (printing) {
+        // on paper the findings list already names each finding's asset; print identity only
+      } else if (fl.length) {
         const top = fl.slice().sort((x, y) => D.f[y][F.sev] - D.f[x][F.sev]).slice(0, printing ? fl.length : 20);
         const ul = el("ul", { class: "refs" });
         for (const j of top) { const f = D.f[j]; ul.append(el("li", null, [sevBadge(f[F.sev]), " ", rules[f[F.rule]][R.title], el("span", { class: "sub mono", text: "  " + f[F.key] }), f[F.status] === 1 ? el("span", { class: "badge waived", text: "waived" }) : null])); }
