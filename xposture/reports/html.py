@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from xposture import __version__
 from xposture.reports.data import ScanReport
-from xposture.reports.html_model import COVERAGE_STATES, SEVERITIES, SEVERITY_NAMES, build_view
+from xposture.reports.html_model import COVERAGE_STATES, SERVER_ROWS, SEVERITIES, SEVERITY_NAMES, build_view
 
 TEMPLATES = "templates"
 SAFE_SCHEMES = {"http", "https"}
@@ -56,7 +56,9 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["safe_url"] = safe_url
     env.filters["thousands"] = lambda n: f"{n:,}"
-    env.globals.update(SEVERITIES=SEVERITIES, SEVERITY_NAMES=SEVERITY_NAMES, COVERAGE_STATES=COVERAGE_STATES)
+    env.globals.update(
+        SEVERITIES=SEVERITIES, SEVERITY_NAMES=SEVERITY_NAMES, COVERAGE_STATES=COVERAGE_STATES, SERVER_ROWS=SERVER_ROWS
+    )
     return env
 
 

@@ -35,6 +35,9 @@ LAYER_NAMES = {
 }
 COVERAGE_STATES = ("ok", "partial", "failed", "timeout", "skipped")
 STATUS_OPEN, STATUS_WAIVED, STATUS_FIXED = 0, 1, 2
+SERVER_ROWS = 200
+"""Tables longer than this (waivers) are rendered by the page, paged, instead of as static HTML:
+a static table of thousands of rows costs seconds of layout before the page can respond."""
 CHANGE_NONE, CHANGE_NEW, CHANGE_STILL = 0, 1, 2
 
 
@@ -231,6 +234,7 @@ class _Builder:
             self._asset(asset.id, asset)
         self.layers = _Table()
         self.shapes = _Table()
+        self.sources = _Table()
 
     def _asset(self, asset_id: str, asset: Asset | None = None) -> int:
         found = self.assets.get(asset_id)
@@ -277,8 +281,14 @@ class _Builder:
             self.shapes.add(names),
             [f.evidence[n] for n in names],
             f.fingerprint,
-            f.source,
+            *self._source(f.source),
         ]
+
+    def _source(self, source: str) -> tuple[int, str]:
+        """Evidence pointers repeat but for their last part (``scanner=pcap file=x.pcap offset=N``):
+        store the repeated head once, in a table, and only the tail per finding."""
+        head, sep, tail = source.rpartition(" ")
+        return (self.sources.add(head), tail) if sep else (-1, source)
 
 
 def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView:
@@ -353,6 +363,7 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
         ],
         "assets": b.asset_rows,
         "shapes": [list(s) for s in b.shapes.items],
+        "sources": b.sources.items,
         "f": rows,
         "fixed": fixed_rows,
         "cov": [[c.scanner, c.target, c.status, c.detail, c.records, c.site] for c in report.coverage],
@@ -361,6 +372,11 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
             for a in report.audit
         ],
         "fw": [[fw.prefix, fw.name] for fw in FRAMEWORKS],
+        "waivers": (
+            [[w["expired"], w["finding"], w["fingerprint"], w["reason"], w["owner"], w["expires"], w["created"]] for w in waivers]
+            if len(waivers) > SERVER_ROWS
+            else []
+        ),
         "cmp": {"previous": comparison.previous.id} if comparison else None,
     }
     totals = {

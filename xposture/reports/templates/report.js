@@ -3,12 +3,15 @@
    text (textContent / append), never as markup; links are http(s) only. No network access. */
 (function () {
   "use strict";
+  const t0 = performance.now();
   const D = JSON.parse(document.getElementById("xp-data").textContent);
+  const mark = (name, since) => performance.measure("xp:" + name, { start: since, end: performance.now() });
+  mark("parse", t0);
   const SVGNS = "http://www.w3.org/2000/svg";
   // Row layouts of the payload (see xposture/reports/html_model.py).
   const R = { id: 0, name: 1, title: 2, level: 3, pack: 4, tags: 5, rem: 6, desc: 7, refs: 8 };
   const A = { id: 0, name: 1, kind: 2, site: 3, zone: 4, level: 5, layer: 6, ident: 7, seen: 8, ids: 9 };
-  const F = { rule: 0, asset: 1, sev: 2, layer: 3, status: 4, change: 5, key: 6, shape: 7, vals: 8, fp: 9, src: 10 };
+  const F = { rule: 0, asset: 1, sev: 2, layer: 3, status: 4, change: 5, key: 6, shape: 7, vals: 8, fp: 9, srcHead: 10, src: 11 };
   const STATUS = ["open", "waived", "fixed"];
   const nf = new Intl.NumberFormat("en");
   const fmt = (n) => nf.format(n);
@@ -67,6 +70,7 @@
     const s = String(u).trim();
     return /^https?:\/\//i.test(s) ? s : "";
   }
+  const sourceOf = (f) => (f[F.srcHead] >= 0 ? D.sources[f[F.srcHead]] + " " : "") + f[F.src];
   function show(v) {
     if (v === null || v === undefined) return "";
     if (Array.isArray(v)) return v.map(show).join(", ");
@@ -107,7 +111,7 @@
     for (let i = 0; i < src.length; i++) {
       const f = src[i], r = rules[f[F.rule]], a = assets[f[F.asset]];
       const ident = a[A.ident];
-      let s = r[R.title] + "\u0001" + r[R.name] + "\u0001" + a[A.id] + "\u0001" + a[A.name] + "\u0001" + a[A.site] + "\u0001" + a[A.zone] + "\u0001" + f[F.key] + "\u0001" + f[F.fp] + "\u0001" + f[F.src];
+      let s = r[R.title] + "\u0001" + r[R.name] + "\u0001" + a[A.id] + "\u0001" + a[A.name] + "\u0001" + a[A.site] + "\u0001" + a[A.zone] + "\u0001" + f[F.key] + "\u0001" + f[F.fp] + "\u0001" + sourceOf(f);
       for (const k in ident) s += "\u0001" + ident[k];
       const vals = f[F.vals];
       for (let j = 0; j < vals.length; j++) s += "\u0001" + show(vals[j]);
@@ -199,7 +203,8 @@
       for (let j = 0; j < shape.length; j++) tb.append(el("tr", null, [el("th", { scope: "row", text: shape[j] }), el("td", { text: show(vals[j]) })]));
       det.append(el("table", { class: "ev" }, [tb]));
     } else det.append(el("p", { class: "muted", text: "The rule lists no evidence fields." }));
-    if (f[F.src]) det.append(el("p", { class: "sub" }, ["Source: ", el("span", { class: "mono", text: f[F.src] })]));
+    const source = sourceOf(f);
+    if (source) det.append(el("p", { class: "sub" }, ["Source: ", el("span", { class: "mono", text: source })]));
     if (r[R.rem]) det.append(el("h4", { text: "Remediation" }), el("p", { class: "remed", text: r[R.rem] }));
     if (r[R.refs].length) {
       const ul = el("ul", { class: "refs" });
@@ -543,9 +548,20 @@
       empty: "No active probe was sent.",
     },
   };
-  function covBadge(state) {
+  TABLES.waivers = {
+    rows: D.waivers,
+    head: ["State", "Finding", "Reason", "Owner", "Expires", "Created"],
+    order: (rows) => rows.map((_, i) => i),
+    cells: (w) => [w[0] ? covBadge("failed", "expired (finding reopened)") : covBadge("ok", "active"),
+      el("span", null, [w[1] || "(no matching finding in this scan)", el("div", { class: "sub mono", text: w[2] })]),
+      w[3], w[4], el("span", { class: "nowrap", text: w[5] }), el("span", { class: "nowrap", text: w[6] })],
+    text: (w) => w.slice(1).join(" ").toLowerCase(),
+    filter: null,
+    empty: "No waivers.",
+  };
+  function covBadge(state, label) {
     const known = ["ok", "partial", "failed", "timeout", "skipped"].includes(state) ? state : "other";
-    return el("span", { class: "cov cov-" + known }, [icon("cov-" + known), state]);
+    return el("span", { class: "cov cov-" + known }, [icon("cov-" + known), label || state]);
   }
   function mountTable(box) {
     const spec = TABLES[box.dataset.source];
@@ -665,14 +681,21 @@
   }
 
   /* ---------- start ---------- */
+  let t = performance.now();
   setupControls();
+  mark("controls", t);
   const fromHash = readHash();
   syncControls();
+  t = performance.now();
   renderFindings();
+  mark("findings", t);
+  t = performance.now();
   renderAssets();
+  mark("assets", t);
   $("a-q").addEventListener("input", () => renderAssets());
   for (const box of document.querySelectorAll(".jstable")) mountTable(box);
   if (fromHash) $("findings").scrollIntoView();
   window.xposture = { state: S, visible: () => current.rows.length, setPrinting };
+  mark("ready", t0);
   document.documentElement.dataset.ready = "1";
 })();
