@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.peers.chromium import ARGS, CHROMIUM  # noqa: E402
-from tests.reports.factory import make_report  # noqa: E402
-from xposture.reports.html import render_html  # noqa: E402
+from tests.peers.chromium import ARGS, CHROMIUM
+from tests.reports.factory import make_report
+from xposture.reports.html import render_html
 
 TARGETS = {"generate_s": 5.0, "size_mb": 20.0, "interactive_s": 3.0}
 
@@ -52,7 +52,9 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     out_dir = Path(tempfile.mkdtemp(prefix="xp-report-bench-"))
-    print(f"{'findings':>9} {'assets':>7} {'generate s':>11} {'size MB':>8} {'MB/100k':>8} {'interactive s':>14} {'filter s':>9}")
+    print(
+        f"{'findings':>9} {'assets':>7} {'generate s':>11} {'size MB':>8} {'MB/100k':>8} {'interactive s':>14} {'filter s':>9}"
+    )
     verdicts = []
     for n in sizes:
         report = make_report(n, n_assets=max(20, n // 8))

@@ -13,8 +13,8 @@ from dataclasses import replace
 
 from xposture.model import Asset, Finding, Severity, Status
 from xposture.reports.data import Comparison, RuleInfo, ScanReport
-from xposture.store import ScanInfo, Waiver
 from xposture.scanners.base import CoverageEntry
+from xposture.store import ScanInfo, Waiver
 
 HOSTILE = [
     "<script>window.__pwned=1</script>",
@@ -29,41 +29,127 @@ HOSTILE = [
 ]
 
 RULES = [
-    ("ot.cleartext_control_protocol", "Cleartext industrial control protocol", Severity.HIGH, "ot",
-     ["attack.t0885", "iec62443.sr_4_1", "iec62443.sr_3_1", "nist_csf.pr_ds_02"],
-     ["flow.src_ip", "flow.dst_ip", "flow.protocol", "flow.dst_port"]),
-    ("ot.flow_crosses_zone_without_conduit", "Traffic between zones without a declared conduit", Severity.CRITICAL, "ot",
-     ["attack.t0886", "iec62443.sr_5_1", "iec62443.sr_5_2", "nist_csf.pr_ir_01"],
-     ["flow.src_zone", "flow.dst_zone", "flow.protocol"]),
-    ("snmp.default_community", "SNMP agent accepts a default community string", Severity.CRITICAL, "ot",
-     ["attack.t0812", "iec62443.sr_1_5", "nist_csf.pr_aa_01"], ["snmp.community", "snmp.version", "identity.vendor"]),
-    ("snmp.v1_v2c_enabled", "SNMP v1/v2c enabled on a control network device", Severity.MEDIUM, "ot",
-     ["iec62443.sr_4_1", "nist_csf.pr_ds_02"], ["snmp.version", "snmp.sys_descr"]),
-    ("comms.tls_obsolete_protocol", "Endpoint accepts TLS 1.0 or 1.1", Severity.HIGH, "comms",
-     ["iec62443.sr_4_3", "nist_csf.pr_ds_02", "attack.t0830"], ["tls.versions", "tls.cert.subject"]),
-    ("comms.tls_cert_expiring", "Certificate expires within 30 days", Severity.LOW, "comms",
-     ["iec62443.sr_1_8", "nist_csf.pr_ds_02"], ["tls.cert.subject", "tls.cert.days_to_expiry"]),
-    ("comms.ssh_weak_kex", "SSH server offers weak key exchange", Severity.MEDIUM, "comms",
-     ["iec62443.sr_4_3"], ["ssh.kex", "ssh.banner"]),
-    ("cloud.sg_ics_port_open_to_world", "Security group opens an ICS port to the internet", Severity.CRITICAL, "cloud",
-     ["cis_aws.5_2", "attack.t0883", "nist_csf.pr_ir_01", "iec62443.sr_5_2"], ["sg.group_id", "sg.from_port", "sg.cidr"]),
-    ("cloud.s3_bucket_public", "S3 bucket allows public access", Severity.HIGH, "cloud",
-     ["cis_aws.2_1_4", "nist_csf.pr_ds_01"], ["s3.bucket", "s3.public_access_block"]),
-    ("cloud.root_mfa_disabled", "Root account without MFA", Severity.CRITICAL, "cloud",
-     ["cis_aws.1_5", "nist_csf.pr_aa_03"], ["iam.account", "iam.mfa_enabled"]),
-    ("supply_chain.known_exploited_vulnerability", "Component with a known exploited vulnerability", Severity.CRITICAL,
-     "supply_chain", ["nist_csf.id_ra_01", "attack.t0862", "semi_e187.vulnerability"],
-     ["component.purl", "vuln.id", "vuln.cvss"]),
-    ("supply_chain.vulnerable_component", "Firmware component with a known vulnerability", Severity.MEDIUM,
-     "supply_chain", ["nist_csf.id_ra_01", "iec62443.sr_3_4"], ["component.purl", "vuln.id", "vuln.fixed_in"]),
-    ("supply_chain.no_provenance", "Firmware without SLSA provenance", Severity.LOW, "supply_chain",
-     ["slsa.build_l2", "nist_csf.gv_sc_05"], ["artifact.name", "artifact.sha256"]),
-    ("ot.device_firmware_eol", "Device firmware past end of support", Severity.INFORMATIONAL, "ot",
-     ["iec62443.sr_7_8", "nist_csf.id_am_02"], ["identity.vendor", "identity.model", "identity.firmware"]),
+    (
+        "ot.cleartext_control_protocol",
+        "Cleartext industrial control protocol",
+        Severity.HIGH,
+        "ot",
+        ["attack.t0885", "iec62443.sr_4_1", "iec62443.sr_3_1", "nist_csf.pr_ds_02"],
+        ["flow.src_ip", "flow.dst_ip", "flow.protocol", "flow.dst_port"],
+    ),
+    (
+        "ot.flow_crosses_zone_without_conduit",
+        "Traffic between zones without a declared conduit",
+        Severity.CRITICAL,
+        "ot",
+        ["attack.t0886", "iec62443.sr_5_1", "iec62443.sr_5_2", "nist_csf.pr_ir_01"],
+        ["flow.src_zone", "flow.dst_zone", "flow.protocol"],
+    ),
+    (
+        "snmp.default_community",
+        "SNMP agent accepts a default community string",
+        Severity.CRITICAL,
+        "ot",
+        ["attack.t0812", "iec62443.sr_1_5", "nist_csf.pr_aa_01"],
+        ["snmp.community", "snmp.version", "identity.vendor"],
+    ),
+    (
+        "snmp.v1_v2c_enabled",
+        "SNMP v1/v2c enabled on a control network device",
+        Severity.MEDIUM,
+        "ot",
+        ["iec62443.sr_4_1", "nist_csf.pr_ds_02"],
+        ["snmp.version", "snmp.sys_descr"],
+    ),
+    (
+        "comms.tls_obsolete_protocol",
+        "Endpoint accepts TLS 1.0 or 1.1",
+        Severity.HIGH,
+        "comms",
+        ["iec62443.sr_4_3", "nist_csf.pr_ds_02", "attack.t0830"],
+        ["tls.versions", "tls.cert.subject"],
+    ),
+    (
+        "comms.tls_cert_expiring",
+        "Certificate expires within 30 days",
+        Severity.LOW,
+        "comms",
+        ["iec62443.sr_1_8", "nist_csf.pr_ds_02"],
+        ["tls.cert.subject", "tls.cert.days_to_expiry"],
+    ),
+    (
+        "comms.ssh_weak_kex",
+        "SSH server offers weak key exchange",
+        Severity.MEDIUM,
+        "comms",
+        ["iec62443.sr_4_3"],
+        ["ssh.kex", "ssh.banner"],
+    ),
+    (
+        "cloud.sg_ics_port_open_to_world",
+        "Security group opens an ICS port to the internet",
+        Severity.CRITICAL,
+        "cloud",
+        ["cis_aws.5_2", "attack.t0883", "nist_csf.pr_ir_01", "iec62443.sr_5_2"],
+        ["sg.group_id", "sg.from_port", "sg.cidr"],
+    ),
+    (
+        "cloud.s3_bucket_public",
+        "S3 bucket allows public access",
+        Severity.HIGH,
+        "cloud",
+        ["cis_aws.2_1_4", "nist_csf.pr_ds_01"],
+        ["s3.bucket", "s3.public_access_block"],
+    ),
+    (
+        "cloud.root_mfa_disabled",
+        "Root account without MFA",
+        Severity.CRITICAL,
+        "cloud",
+        ["cis_aws.1_5", "nist_csf.pr_aa_03"],
+        ["iam.account", "iam.mfa_enabled"],
+    ),
+    (
+        "supply_chain.known_exploited_vulnerability",
+        "Component with a known exploited vulnerability",
+        Severity.CRITICAL,
+        "supply_chain",
+        ["nist_csf.id_ra_01", "attack.t0862", "semi_e187.vulnerability"],
+        ["component.purl", "vuln.id", "vuln.cvss"],
+    ),
+    (
+        "supply_chain.vulnerable_component",
+        "Firmware component with a known vulnerability",
+        Severity.MEDIUM,
+        "supply_chain",
+        ["nist_csf.id_ra_01", "iec62443.sr_3_4"],
+        ["component.purl", "vuln.id", "vuln.fixed_in"],
+    ),
+    (
+        "supply_chain.no_provenance",
+        "Firmware without SLSA provenance",
+        Severity.LOW,
+        "supply_chain",
+        ["slsa.build_l2", "nist_csf.gv_sc_05"],
+        ["artifact.name", "artifact.sha256"],
+    ),
+    (
+        "ot.device_firmware_eol",
+        "Device firmware past end of support",
+        Severity.INFORMATIONAL,
+        "ot",
+        ["iec62443.sr_7_8", "nist_csf.id_am_02"],
+        ["identity.vendor", "identity.model", "identity.firmware"],
+    ),
 ]
 LAYER_OF = {"ot": "ot", "snmp": "ot", "comms": "comms", "cloud": "cloud", "supply_chain": "supply_chain"}
-VENDORS = [("Siemens", "SIMATIC S7-1500", "V2.9.4"), ("Rockwell Automation", "1756-L83E", "33.011"),
-           ("Schneider Electric", "Modicon M580", "SV3.20"), ("Moxa", "EDS-408A", "3.8"), ("Hirschmann", "RSP35", "09.1.00")]
+VENDORS = [
+    ("Siemens", "SIMATIC S7-1500", "V2.9.4"),
+    ("Rockwell Automation", "1756-L83E", "33.011"),
+    ("Schneider Electric", "Modicon M580", "SV3.20"),
+    ("Moxa", "EDS-408A", "3.8"),
+    ("Hirschmann", "RSP35", "09.1.00"),
+]
 
 
 def _rule_infos(hostile: bool) -> list[RuleInfo]:
@@ -82,7 +168,10 @@ def _rule_infos(hostile: bool) -> list[RuleInfo]:
                 fields=fields,
                 remediation=("Restrict the conduit to the declared protocols and enable secure transport." + h),
                 description=("An attacker on the network can read and forge process traffic." + h),
-                references=["https://www.cisa.gov/topics/industrial-control-systems", *([h, "javascript:alert(1)"] if hostile else [])],
+                references=[
+                    "https://www.cisa.gov/topics/industrial-control-systems",
+                    *([h, "javascript:alert(1)"] if hostile else []),
+                ],
             )
         )
     return infos
@@ -99,20 +188,49 @@ def make_assets(n: int, rng: random.Random, hostile: bool) -> list[Asset]:
             level = {"cell-a": 1, "cell-b": 1, "supervisory": 2, "enterprise": 4}[zone]
             vendor, model, fw = VENDORS[i % len(VENDORS)]
             addr = f"10.{10 + i % 4}.{(i // 250) % 250}.{i % 250 + 1}"
-            assets.append(Asset(id=f"ip:{site}/{addr}", kind="ot_device", name=f"plc-{i:05d}{h}", site=site + h[:0],
-                                zone=zone + (h if i % 7 == 0 else ""), level=level, layer="ot",
-                                identifiers={"asset.ip": [addr], "asset.mac": [f"00:1b:1b:{i % 256:02x}:{(i >> 8) % 256:02x}:01"]},
-                                identity={"vendor": vendor + h, "model": model, "firmware": fw + h, "serial": f"S{i:08d}"},
-                                seen_by=["pcap", "snmp"]))
+            assets.append(
+                Asset(
+                    id=f"ip:{site}/{addr}",
+                    kind="ot_device",
+                    name=f"plc-{i:05d}{h}",
+                    site=site + h[:0],
+                    zone=zone + (h if i % 7 == 0 else ""),
+                    level=level,
+                    layer="ot",
+                    identifiers={"asset.ip": [addr], "asset.mac": [f"00:1b:1b:{i % 256:02x}:{(i >> 8) % 256:02x}:01"]},
+                    identity={"vendor": vendor + h, "model": model, "firmware": fw + h, "serial": f"S{i:08d}"},
+                    seen_by=["pcap", "snmp"],
+                )
+            )
         elif kind_pick < 8:
             arn = f"arn:aws:ec2:ap-northeast-1:123456789012:security-group/sg-{i:08x}"
-            assets.append(Asset(id=arn, kind="cloud_resource", name=f"sg-{i:08x}{h}", site="aws:123456789012",
-                                zone="ap-northeast-1", layer="cloud", identifiers={"asset.arn": [arn]}, seen_by=["aws"]))
+            assets.append(
+                Asset(
+                    id=arn,
+                    kind="cloud_resource",
+                    name=f"sg-{i:08x}{h}",
+                    site="aws:123456789012",
+                    zone="ap-northeast-1",
+                    layer="cloud",
+                    identifiers={"asset.arn": [arn]},
+                    seen_by=["aws"],
+                )
+            )
         else:
             purl = f"pkg:generic/firmware-{i % 40}@1.{i % 9}.{i % 5}"
-            assets.append(Asset(id=purl, kind="firmware", name=f"firmware-{i % 40}{h}", site="", zone="",
-                                layer="supply_chain", identifiers={"asset.purl": [purl]},
-                                identity={"vendor": VENDORS[i % 5][0]}, seen_by=["sbom"]))
+            assets.append(
+                Asset(
+                    id=purl,
+                    kind="firmware",
+                    name=f"firmware-{i % 40}{h}",
+                    site="",
+                    zone="",
+                    layer="supply_chain",
+                    identifiers={"asset.purl": [purl]},
+                    identity={"vendor": VENDORS[i % 5][0]},
+                    seen_by=["sbom"],
+                )
+            )
     return assets
 
 
@@ -157,54 +275,111 @@ def make_report(
         h = HOSTILE[i % len(HOSTILE)] if hostile else ""
         findings.append(
             Finding(
-                rule_id=rule.id, rule_name=rule.name, title=rule.title, severity=rule.level, layer=layer,
-                asset_id=asset.id, record_key=f"key-{i}" + h, record_type=rule.name.split(".")[0] + "_record",
-                evidence=_evidence(rule.fields, i, h), tags=rule.tags, remediation=rule.remediation,
-                description=rule.description, references=rule.references, pack=rule.pack,
+                rule_id=rule.id,
+                rule_name=rule.name,
+                title=rule.title,
+                severity=rule.level,
+                layer=layer,
+                asset_id=asset.id,
+                record_key=f"key-{i}" + h,
+                record_type=rule.name.split(".")[0] + "_record",
+                evidence=_evidence(rule.fields, i, h),
+                tags=rule.tags,
+                remediation=rule.remediation,
+                description=rule.description,
+                references=rule.references,
+                pack=rule.pack,
                 source=f"scanner=pcap file=captures/plant-{i % 12}.pcapng offset={i * 1514}" + h,
                 status=Status.WAIVED if waived_every and i % waived_every == 3 else Status.OPEN,
             )
         )
     h0 = HOSTILE[0] if hostile else ""
     scan = ScanInfo(
-        id=42, started="2026-11-29T02:00:00Z", finished="2026-11-29T02:07:31Z", status="complete",
+        id=42,
+        started="2026-11-29T02:00:00Z",
+        finished="2026-11-29T02:07:31Z",
+        status="complete",
         inventory="examples/plant/inventory" + h0,
-        params={"inventory": "examples/plant/inventory", "severity": "low", "fail_on": "high",
-                "scanners": ["pcap", "snmp", "tls", "aws_offline", "sbom"], "active": True, "note" + h0: h0 or "nightly"},
+        params={
+            "inventory": "examples/plant/inventory",
+            "severity": "low",
+            "fail_on": "high",
+            "scanners": ["pcap", "snmp", "tls", "aws_offline", "sbom"],
+            "active": True,
+            "note" + h0: h0 or "nightly",
+        },
         summary={"open": sum(1 for f in findings if f.status == Status.OPEN)},
     )
     history = [
-        ScanInfo(id=41 - k, started=f"2026-11-{28 - k:02d}T02:00:00Z", finished=None, status="complete",
-                 inventory=scan.inventory, params={}, summary={"open": int(n_findings * (1.25 - 0.04 * (5 - k)))})
+        ScanInfo(
+            id=41 - k,
+            started=f"2026-11-{28 - k:02d}T02:00:00Z",
+            finished=None,
+            status="complete",
+            inventory=scan.inventory,
+            params={},
+            summary={"open": int(n_findings * (1.25 - 0.04 * (5 - k)))},
+        )
         for k in range(5)
     ]
     comparison = None
     if compare:
         new = {f.fingerprint for f in findings[::5]}
         still = {f.fingerprint for f in findings} - new
-        fixed = [replace(f, record_key=f.record_key + "-old", fingerprint="") for f in findings[: max(1, n_findings // 10)]]
+        fixed = [
+            replace(f, record_key=f.record_key + "-old", fingerprint="") for f in findings[: max(1, n_findings // 10)]
+        ]
         comparison = Comparison(previous=history[0], new=new, fixed=fixed, still_open=still)
     waivers = [
-        Waiver(fingerprint=f.fingerprint, reason="Vendor patch scheduled for the next shutdown" + (HOSTILE[k % 9] if hostile else ""),
-               owner="ot-security@example.com" + (HOSTILE[(k + 1) % 9] if hostile else ""),
-               expires="2027-03-31" if k % 4 else "2026-10-01", created="2026-09-01")
+        Waiver(
+            fingerprint=f.fingerprint,
+            reason="Vendor patch scheduled for the next shutdown" + (HOSTILE[k % 9] if hostile else ""),
+            owner="ot-security@example.com" + (HOSTILE[(k + 1) % 9] if hostile else ""),
+            expires="2027-03-31" if k % 4 else "2026-10-01",
+            created="2026-09-01",
+        )
         for k, f in enumerate(f for f in findings if f.status == Status.WAIVED)
     ]
     statuses = ["ok"] * 8 + ["partial", "failed", "timeout", "skipped"]
     coverage = [
-        CoverageEntry(scanner=s, target=f"10.10.1.{k}:{p}" + (HOSTILE[k % 9] if hostile else ""), status=statuses[k % 12],
-                      detail=("connection refused" if statuses[k % 12] != "ok" else "") + (HOSTILE[k % 9] if hostile else ""),
-                      records=k * 3, site="fab1")
+        CoverageEntry(
+            scanner=s,
+            target=f"10.10.1.{k}:{p}" + (HOSTILE[k % 9] if hostile else ""),
+            status=statuses[k % 12],
+            detail=("connection refused" if statuses[k % 12] != "ok" else "") + (HOSTILE[k % 9] if hostile else ""),
+            records=k * 3,
+            site="fab1",
+        )
         for k, (s, p) in enumerate([("snmp", 161), ("tls", 443), ("ssh", 22), ("pcap", 0)] * 6)
     ]
     audit = [
-        {"time": 1795917600.0 + k, "scanner": "snmp", "target": f"10.10.1.{k % 20}",
-         "protocol": "snmp", "sent": "GetRequest sysDescr.0" + (HOSTILE[k % 9] if hostile else "")}
+        {
+            "time": 1795917600.0 + k,
+            "scanner": "snmp",
+            "target": f"10.10.1.{k % 20}",
+            "protocol": "snmp",
+            "sent": "GetRequest sysDescr.0" + (HOSTILE[k % 9] if hostile else ""),
+        }
         for k in range(60)
     ]
-    records = {"network_flow": n_findings * 3, "snmp_agent": 40, "tls_endpoint": 25, "sbom_component": 900,
-               "aws_security_group_rule": 60}
+    records = {
+        "network_flow": n_findings * 3,
+        "snmp_agent": 40,
+        "tls_endpoint": 25,
+        "sbom_component": 900,
+        "aws_security_group_rule": 60,
+    }
     if hostile:
         records["evil" + HOSTILE[2]] = 1
-    return ScanReport(scan=scan, findings=findings, assets=assets, coverage=coverage, rules=rules, waivers=waivers,
-                      comparison=comparison, history=history, audit=audit, records_by_type=records)
+    return ScanReport(
+        scan=scan,
+        findings=findings,
+        assets=assets,
+        coverage=coverage,
+        rules=rules,
+        waivers=waivers,
+        comparison=comparison,
+        history=history,
+        audit=audit,
+        records_by_type=records,
+    )

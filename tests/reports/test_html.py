@@ -87,7 +87,14 @@ def test_hostile_values_appear_escaped_where_shown() -> None:
 def test_safe_url_admits_http_only() -> None:
     assert safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
     assert safe_url(" HTTP://x.test ") == "HTTP://x.test"
-    for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "vbscript:x", "//x.test", "file:///etc"):
+    for bad in (
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "data:text/html,x",
+        "vbscript:x",
+        "//x.test",
+        "file:///etc",
+    ):
         assert safe_url(bad) == ""
 
 
@@ -107,8 +114,11 @@ def test_summary_counts_match_findings() -> None:
 
 def test_layer_without_coverage_says_not_scanned() -> None:
     report = make_report(40)
-    report = replace(report, findings=[f for f in report.findings if f.layer != "cloud"],
-                     assets=[a for a in report.assets if a.layer != "cloud"])
+    report = replace(
+        report,
+        findings=[f for f in report.findings if f.layer != "cloud"],
+        assets=[a for a in report.assets if a.layer != "cloud"],
+    )
     view = build_view(report)
     cloud = next(layer for layer in view.layers if layer["name"] == "cloud")
     assert cloud["state"] == "not scanned" and not cloud["scanned"]
@@ -125,8 +135,9 @@ def test_failed_scan_and_coverage_problems_are_announced() -> None:
 
 
 def test_empty_scan_renders() -> None:
-    report = replace(make_report(0, n_assets=0, compare=False), coverage=[], audit=[], waivers=[], history=[],
-                     records_by_type={})
+    report = replace(
+        make_report(0, n_assets=0, compare=False), coverage=[], audit=[], waivers=[], history=[], records_by_type={}
+    )
     html = render_html(report)
     assert "No scanner reported coverage. Nothing was scanned." in html
     assert "No active probe was sent during this scan." in html

@@ -88,7 +88,9 @@ def test_severity_and_select_filters_change_rows(open_report: Any, sample_html: 
 def test_search_filters_and_escape_clears(open_report: Any, sample_html: Path) -> None:
     page = open_report(sample_html).page
     page.fill("#q", "pkg:generic/firmware-18@")
-    page.wait_for_function("() => document.querySelector('#f-count').textContent.includes('of') && window.xposture.visible() < 600")
+    page.wait_for_function(
+        "() => document.querySelector('#f-count').textContent.includes('of') && window.xposture.visible() < 600"
+    )
     n = total_in_count(page)
     assert 0 < n < 600
     texts = page.locator("#f-list tr.frow").all_inner_texts()
@@ -125,7 +127,9 @@ def test_keyboard_navigation(open_report: Any, sample_html: Path) -> None:
     page.keyboard.press("Escape")
     page.locator("body").click(position={"x": 5, "y": 300})
     page.keyboard.press("j")
-    assert page.evaluate("document.activeElement.classList.contains('xbtn')"), page.evaluate("document.activeElement.outerHTML.slice(0, 200)")
+    assert page.evaluate("document.activeElement.classList.contains('xbtn')"), page.evaluate(
+        "document.activeElement.outerHTML.slice(0, 200)"
+    )
     page.keyboard.press("j")
     key = page.evaluate("document.activeElement.dataset.key")
     page.keyboard.press("Enter")
@@ -134,9 +138,9 @@ def test_keyboard_navigation(open_report: Any, sample_html: Path) -> None:
     page.keyboard.press("Space")
     assert page.locator("tr.detail").count() == 0
     page.keyboard.press("]")
-    assert "Showing 101–200" in count_text(page)
+    assert "Showing 101\u2013200" in count_text(page)
     page.keyboard.press("[")
-    assert "Showing 1–100" in count_text(page)
+    assert "Showing 1\u2013100" in count_text(page)
     page.keyboard.press("5")
     assert page.locator(".sevbtn[data-sev='4']").get_attribute("aria-pressed") == "true"
     page.keyboard.press("?")
@@ -202,8 +206,18 @@ def test_hostile_strings_are_inert_text(open_report: Any, hostile_html: Path) ->
     assert "<script>window.__pwned=1</script>" in text  # shown, as text
     assert "</style><img src=x onerror=window.__pwned=1>" in text
     assert page.locator("#main img, #main iframe, #main script").count() == 0
-    assert page.evaluate("[...document.querySelectorAll('a[href]')].filter(a => /^\\s*javascript:/i.test(a.getAttribute('href'))).length") == 0
-    assert page.evaluate("[...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length") == 0
+    assert (
+        page.evaluate(
+            "[...document.querySelectorAll('a[href]')].filter(a => /^\\s*javascript:/i.test(a.getAttribute('href'))).length"
+        )
+        == 0
+    )
+    assert (
+        page.evaluate(
+            "[...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length"
+        )
+        == 0
+    )
 
 
 def test_print_layout_renders_pdf(open_report: Any, sample_html: Path) -> None:

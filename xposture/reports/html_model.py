@@ -22,8 +22,8 @@ from typing import Any
 from xposture.model import Asset, Finding, Layer, Severity, Status
 from xposture.reports import charts
 from xposture.reports.data import RuleInfo, ScanReport
-from xposture.store import ScanInfo
 from xposture.reports.frameworks import FRAMEWORKS, control_label, control_sort_key, framework_of
+from xposture.store import ScanInfo
 
 SEVERITIES = [s.label for s in Severity]  # index = Severity value
 SEVERITY_NAMES = [s.label.capitalize() for s in Severity]
@@ -211,6 +211,7 @@ def _rule_from_finding(f: Finding) -> RuleInfo:
         title=f.title,
         level=f.severity,
         pack=f.pack,
+        path="",
         tags=list(f.tags),
         fields=list(f.evidence),
         remediation=f.remediation,
@@ -373,7 +374,10 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
         ],
         "fw": [[fw.prefix, fw.name] for fw in FRAMEWORKS],
         "waivers": (
-            [[w["expired"], w["finding"], w["fingerprint"], w["reason"], w["owner"], w["expires"], w["created"]] for w in waivers]
+            [
+                [w["expired"], w["finding"], w["fingerprint"], w["reason"], w["owner"], w["expires"], w["created"]]
+                for w in waivers
+            ]
             if len(waivers) > SERVER_ROWS
             else []
         ),
@@ -482,7 +486,9 @@ def _sites(
             levels.setdefault((asset.site, asset.zone), asset.level)
     sites: dict[str, dict[str, Any]] = {}
     for site, zone in sorted(assets_per, key=lambda k: (k[0] == "", k[0], k[1] == "", k[1])):
-        entry = sites.setdefault(site, {"name": site, "counts": site_counts.get(site, _zero()), "zones": [], "assets": 0})
+        entry = sites.setdefault(
+            site, {"name": site, "counts": site_counts.get(site, _zero()), "zones": [], "assets": 0}
+        )
         entry["assets"] += assets_per[(site, zone)]
         entry["zones"].append(
             {
@@ -496,16 +502,18 @@ def _sites(
 
 
 def _trend(report: ScanReport, current: int) -> tuple[charts.ColumnChart | None, list[dict[str, Any]]]:
-    rows = []
-    for scan in reversed(report.history[:11]):
+    """Findings per scan for the last scans that completed (oldest first), ending with this one."""
+    rows: list[tuple[int, str, int, bool]] = []
+    for scan in sorted(report.history, key=lambda s: s.id)[-11:]:
         value = _finding_count(scan.summary)
-        if value is not None:
-            rows.append({"id": scan.id, "started": scan.started[:10], "open": value, "current": False})
-    rows.append({"id": report.scan.id, "started": report.scan.started[:10], "open": current, "current": True})
+        if scan.status == "complete" and value is not None:
+            rows.append((scan.id, scan.started[:10], value, False))
+    rows.append((report.scan.id, report.scan.started[:10], current, True))
+    view = [{"id": i, "started": started, "open": n, "current": cur} for i, started, n, cur in rows]
     if len(rows) < 2:
-        return None, rows
-    chart = charts.columns([(f"#{r['id']}", r["open"], r["current"]) for r in rows], width=1000, height=120)
-    return chart, rows
+        return None, view
+    chart = charts.columns([(f"#{i}", n, cur) for i, _, n, cur in rows], width=1000, height=120)
+    return chart, view
 
 
 def _frameworks(rules: Sequence[RuleRow]) -> list[FrameworkView]:
@@ -548,7 +556,9 @@ def _coverage(report: ScanReport) -> tuple[list[dict[str, Any]], dict[str, int]]
         row["records"] = row.get("records", 0) + c.records
         totals[c.status] += 1
     rows = sorted(per.values(), key=lambda r: (-sum(n for k, n in r["states"].items() if k != "ok"), r["scanner"]))
-    return rows, {state: totals.get(state, 0) for state in (*COVERAGE_STATES, *sorted(set(totals) - set(COVERAGE_STATES)))}
+    return rows, {
+        state: totals.get(state, 0) for state in (*COVERAGE_STATES, *sorted(set(totals) - set(COVERAGE_STATES)))
+    }
 
 
 def _waivers(report: ScanReport, findings: Mapping[str, Finding], today: date) -> list[dict[str, Any]]:
@@ -572,4 +582,3 @@ def _waivers(report: ScanReport, findings: Mapping[str, Finding], today: date) -
         )
     out.sort(key=lambda w: (not w["expired"], w["expires"]))
     return out
-
