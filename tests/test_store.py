@@ -148,3 +148,13 @@ def test_db_path_resolution_order(tmp_path: Path) -> None:
     assert resolve_path("x.db", {"XPOSTURE_DB": "y.db"}) == Path("x.db")
     assert resolve_path(None, {"XPOSTURE_DB": "y.db"}) == Path("y.db")
     assert resolve_path(None, {}) == Path(".xposture/xposture.db")
+
+
+def test_values_orjson_refuses_still_store(tmp_path: Path) -> None:
+    """A device reporting a serial past 64 bits must not fail the scan's transaction."""
+    with Store.open(tmp_path / "s.db") as store:
+        scan_id = store.begin_scan("inv.yaml", {})
+        big = result(finding())
+        big.records = [{**big.records[0], "identity.serial_number": 2**80}]
+        store.complete_scan(scan_id, big)
+        assert next(store.records(scan_id))["identity.serial_number"] == 2**80

@@ -59,6 +59,9 @@ class Severity(enum.IntEnum):
     @classmethod
     def parse(cls, text: str) -> Severity:
         """Accept the Sigma level names (and ``info``), case-insensitively."""
+        known = _SEVERITY_BY_LABEL.get(text)
+        if known is not None:
+            return known
         name = text.strip().lower()
         if name == "info":
             name = "informational"
@@ -71,6 +74,9 @@ class Severity(enum.IntEnum):
     @property
     def label(self) -> str:
         return self.name.lower()
+
+
+_SEVERITY_BY_LABEL = {s.name.lower(): s for s in Severity}
 
 
 def make_record(

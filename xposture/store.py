@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from xposture.errors import StoreError
 from xposture.model import Asset, Finding, Record, Severity, Status
 from xposture.scanners.base import CoverageEntry
@@ -101,6 +103,22 @@ def resolve_path(explicit: str | Path | None, environ: dict[str, str] | None = N
     if env.get(ENV_VAR):
         return Path(env[ENV_VAR])
     return DEFAULT_PATH
+
+
+def dumps(value: Any) -> str:
+    """JSON text for a column; orjson because a scan writes and a face reads 100k rows at a time.
+
+    Values orjson refuses (integers past 64 bits from some device's serial, odd
+    objects from a plugin) fall back to the standard library rather than
+    failing the whole scan's transaction.
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value, sort_keys=True, default=str)
+
+
+loads = orjson.loads
 
 
 def utc_now() -> str:
@@ -234,7 +252,7 @@ class Store:
     def begin_scan(self, inventory: str, params: dict[str, Any]) -> int:
         cursor = self.db.execute(
             "INSERT INTO scans (started, status, inventory, params, pid, host) VALUES (?, 'running', ?, ?, ?, ?)",
-            (utc_now(), inventory, json.dumps(params, sort_keys=True), os.getpid(), socket.gethostname()),
+            (utc_now(), inventory, dumps(params), os.getpid(), socket.gethostname()),
         )
         return int(cursor.lastrowid or 0)
 
@@ -244,7 +262,7 @@ class Store:
             self._insert_rows(scan_id, "coverage", [c.to_dict() for c in coverage])
             self.db.execute(
                 "UPDATE scans SET status = 'failed', finished = ?, summary = ? WHERE id = ?",
-                (utc_now(), json.dumps({"error": reason}), scan_id),
+                (utc_now(), dumps({"error": reason}), scan_id),
             )
             self.db.execute("COMMIT")
         except BaseException:
@@ -253,7 +271,6 @@ class Store:
 
     def complete_scan(self, scan_id: int, result: ScanResult) -> None:
         """Store everything the scan produced and mark it complete, atomically."""
-        dumps = json.dumps
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.executemany(
@@ -283,7 +300,7 @@ class Store:
             self._insert_rows(scan_id, "audit", list(result.audit))
             self.db.execute(
                 "UPDATE scans SET status = 'complete', finished = ?, summary = ? WHERE id = ?",
-                (utc_now(), dumps(result.summary, sort_keys=True), scan_id),
+                (utc_now(), dumps(result.summary), scan_id),
             )
             self.db.execute("COMMIT")
         except BaseException:
@@ -293,7 +310,7 @@ class Store:
     def _insert_rows(self, scan_id: int, table: str, rows: Sequence[dict[str, Any]]) -> None:
         self.db.executemany(
             f"INSERT INTO {table} (scan_id, seq, data) VALUES (?, ?, ?)",  # noqa: S608 - table is one of ours
-            ((scan_id, seq, json.dumps(row, sort_keys=True)) for seq, row in enumerate(rows)),
+            ((scan_id, seq, dumps(row)) for seq, row in enumerate(rows)),
         )
 
     # -- reading ----------------------------------------------------------------
@@ -337,7 +354,7 @@ class Store:
         rows = self.db.execute(
             "SELECT data FROM findings WHERE scan_id = ? ORDER BY severity DESC, fingerprint", (scan_id,)
         )
-        findings = [Finding.from_dict(json.loads(data)) for (data,) in rows]
+        findings = [Finding.from_dict(loads(data)) for (data,) in rows]
         if apply_waivers:
             active = {w.fingerprint for w in self.waivers() if w.active()}
             for finding in findings:
@@ -346,7 +363,7 @@ class Store:
 
     def assets(self, scan_id: int) -> list[Asset]:
         rows = self.db.execute("SELECT data FROM assets WHERE scan_id = ? ORDER BY id", (scan_id,))
-        return [Asset.from_dict(json.loads(data)) for (data,) in rows]
+        return [Asset.from_dict(loads(data)) for (data,) in rows]
 
     def records(self, scan_id: int, record_type: str | None = None) -> Iterator[Record]:
         query = "SELECT data FROM records WHERE scan_id = ?"
@@ -355,7 +372,7 @@ class Store:
             query += " AND type = ?"
             args += (record_type,)
         for (data,) in self.db.execute(query + " ORDER BY seq", args):
-            yield json.loads(data)
+            yield loads(data)
 
     def record_counts(self, scan_id: int) -> dict[str, int]:
         rows = self.db.execute(
@@ -371,13 +388,12 @@ class Store:
 
     def rules(self, scan_id: int) -> list[dict[str, Any]]:
         return [
-            json.loads(d)
-            for (d,) in self.db.execute("SELECT data FROM rules WHERE scan_id = ? ORDER BY id", (scan_id,))
+            loads(d) for (d,) in self.db.execute("SELECT data FROM rules WHERE scan_id = ? ORDER BY id", (scan_id,))
         ]
 
     def _rows(self, scan_id: int, table: str) -> list[dict[str, Any]]:
         query = f"SELECT data FROM {table} WHERE scan_id = ? ORDER BY seq"  # noqa: S608 - table is one of ours
-        return [json.loads(data) for (data,) in self.db.execute(query, (scan_id,))]
+        return [loads(data) for (data,) in self.db.execute(query, (scan_id,))]
 
     # -- waivers --------------------------------------------------------------------
     def waive(self, fingerprints: Iterable[str], *, reason: str, owner: str, expires: dt.date) -> int:
@@ -439,8 +455,8 @@ def _scan_info(row: Sequence[Any]) -> ScanInfo:
         finished=row[2],
         status=row[3],
         inventory=row[4],
-        params=json.loads(row[5] or "{}"),
-        summary=json.loads(row[6] or "{}"),
+        params=loads(row[5] or "{}"),
+        summary=loads(row[6] or "{}"),
     )
 
 

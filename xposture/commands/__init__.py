@@ -7,5 +7,6 @@ A module's ``register`` adds its parser(s) and sets ``handler=run`` where
 MODULES = (
     "xposture.commands.scan",
     "xposture.commands.history",
+    "xposture.commands.tui",
     "xposture.commands.report",
 )

@@ -1,0 +1,85 @@
+"""TUI benchmark: open a scan with N findings (store -> first screen) and apply filters.
+
+Run: python bench/tui_bench.py [N]   (default 100000). Prints seconds; targets: open <= 1 s, filter <= 150 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.tui.sample import sample_report
+from xposture.reports import ScanReport
+from xposture.store import ScanResult, Store
+from xposture.tui import XpostureApp
+from xposture.tui.screens import FindingsScreen
+
+
+def build_store(path: Path, count: int) -> None:
+    report = sample_report(count)
+    with Store.open(path) as store:
+        scan_id = store.begin_scan("bench", {})
+        store.complete_scan(
+            scan_id,
+            ScanResult(
+                records=[],
+                assets=report.assets,
+                findings=report.findings,
+                coverage=report.coverage,
+                rules=[],
+                audit=[],
+                summary={"findings": count},
+            ),
+        )
+
+
+async def measure(path: Path) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    started = time.perf_counter()
+    store = Store.open(path)
+    report = ScanReport.load(store)
+    figures["load from store"] = time.perf_counter() - started
+    app = XpostureApp(report, store)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        figures["open (store -> findings screen drawn)"] = time.perf_counter() - started
+        screen = app.screen
+        assert isinstance(screen, FindingsScreen)
+        for label, text in (
+            ("filter: free text 'modbus 10.10.1'", "modbus 10.10.1"),
+            ("filter: sev:high+ layer:ot", "sev:high+ layer:ot"),
+            ("filter: tag:iec62443 zone:cell-a", "tag:iec62443 zone:cell-a"),
+        ):
+            begin = time.perf_counter()
+            screen.query_text = text
+            screen.apply()
+            await pilot.pause()
+            figures[label] = time.perf_counter() - begin
+        begin = time.perf_counter()
+        await pilot.press("s")
+        figures["quick filter key 's'"] = time.perf_counter() - begin
+        begin = time.perf_counter()
+        await pilot.press("pagedown", "pagedown", "end")
+        figures["scroll page, page, end"] = time.perf_counter() - begin
+    store.close()
+    return figures
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.db"
+        begin = time.perf_counter()
+        build_store(path, count)
+        print(f"built a store with {count:,} findings in {time.perf_counter() - begin:.2f} s")
+        for label, seconds in asyncio.run(measure(path)).items():
+            print(f"{label:<45} {seconds * 1000:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
