@@ -290,7 +290,7 @@ def make_report(
                 references=rule.references,
                 pack=rule.pack,
                 source=f"scanner=pcap file=captures/plant-{i % 12}.pcapng offset={i * 1514}" + h,
-                status=Status.WAIVED if waived_every and i % waived_every == 3 else Status.OPEN,
+                status=Status.WAIVED if waived_every and i % waived_every == waived_every - 1 else Status.OPEN,
             )
         )
     h0 = HOSTILE[0] if hostile else ""

@@ -278,3 +278,31 @@ def test_large_report_stays_paged(open_report: Any, tmp_path: Path) -> None:
     page.fill("#q", "plc-000")
     page.wait_for_function("() => window.xposture.visible() < 20000", timeout=10_000)
     assert visible_rows(page) <= 100
+
+
+def test_long_waiver_list_is_paged(open_report: Any, tmp_path: Path) -> None:
+    path = tmp_path / "waivers.html"
+    path.write_text(render_html(make_report(1000, waived_every=3)), encoding="utf-8")
+    loaded = open_report(path)
+    box = loaded.page.locator("#waiver-table")
+    assert box.locator("tbody tr").count() == 50
+    assert "of 333" in box.locator(".count").inner_text()
+    box.locator("input[type=search]").fill("2026-10-01")
+    assert "of 84" in box.locator(".count").inner_text()
+    assert loaded.errors == []
+
+
+def test_report_of_a_real_scan(open_report: Any, cli: Any, tmp_path: Path) -> None:
+    """The pipeline's own output (demo plant, two layers) opens clean and shows both layers' findings."""
+    from tests.commands.test_report import scan
+
+    scan(cli)
+    scan(cli)
+    out = tmp_path / "plant.html"
+    assert cli("report", "--html", str(out))[0] == 0
+    loaded = open_report(out)
+    assert loaded.errors == [] and loaded.foreign_requests == []
+    layers = set(loaded.page.locator("#f-list tr.frow td:nth-child(4) .sub").all_inner_texts())
+    assert {"OT / edge", "Cloud"} <= layers
+    ARTIFACTS.mkdir(exist_ok=True)
+    loaded.page.screenshot(path=str(ARTIFACTS / "plant.png"), full_page=True)

@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         write_output(render_html(report), args.html)
         if args.html and args.html != "-":
             stderr_console(args).print(
-                f"wrote {args.html}: scan {report.scan.id}, {len(report.findings)} findings", markup=False
+                f"wrote {args.html}: scan {report.scan.id}, {len(report.findings)} findings",
+                markup=False,
+                soft_wrap=True,
             )
     return EXIT_OK
