@@ -46,7 +46,7 @@ def stacked_bars(
     rows: Sequence[tuple[str, Sequence[int], str, str]],
     *,
     width: int = 420,
-    label_width: int = 118,
+    label_width: int = 128,
     bar_height: int = 22,
     gap: int = 10,
 ) -> BarChart:
