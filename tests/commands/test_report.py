@@ -91,3 +91,11 @@ def test_report_usage_errors_exit_2(cli: Cli, args: list[str], message: str) -> 
 def test_report_without_any_scan_exits_2(cli: Cli) -> None:
     code, _, err = cli("report", "--html", "x.html")
     assert code == 2 and "no complete scan" in err
+
+
+def test_report_severity_filter_applies_to_html(cli: Cli, tmp_path: Path) -> None:
+    scan(cli)
+    out = tmp_path / "crit.html"
+    assert cli("report", "--severity", "critical", "--html", str(out))[0] == 0
+    data = payload(out.read_text(encoding="utf-8"))
+    assert len(data["f"]) == 1 and data["f"][0][2] == 4

@@ -8,6 +8,7 @@ produce one for any earlier scan (``--scan``) against any baseline
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from xposture.commands.common import EXIT_OK, open_store, stderr_console, write_output
 from xposture.commands.scan import add_output_arguments, emit_report
@@ -39,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format or args.output:
         emit_report(report, args)
     if args.html or not (args.format or args.output):
-        write_output(render_html(report), args.html)
+        shown = dataclasses.replace(report, findings=[f for f in report.findings if f.severity >= args.severity])
+        write_output(render_html(shown), args.html)
         if args.html and args.html != "-":
             stderr_console(args).print(
                 f"wrote {args.html}: scan {report.scan.id}, {len(report.findings)} findings",
