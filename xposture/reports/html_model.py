@@ -332,6 +332,16 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
     fixed_rows = [b.finding_row(f, STATUS_FIXED, CHANGE_NONE) for f in comparison.fixed] if comparison else []
 
     rule_rows = sorted(b.rules.values(), key=lambda r: r.index)
+    # Rows go out in display order (worst first, then rule title, then asset), so the page need not sort
+    # 100k rows before it can show the first hundred.
+    titles = [r.info.title.lower() for r in rule_rows]
+    asset_ids = [row[0] for row in b.asset_rows]
+
+    def display_order(row: list[Any]) -> tuple[int, str, str]:
+        return (-row[2], titles[row[0]], asset_ids[row[1]])
+
+    rows.sort(key=display_order)
+    fixed_rows.sort(key=display_order)
     fired = [r for r in rule_rows if r.open_total]
     fired.sort(key=lambda r: (-max(i for i, n in enumerate(r.open) if n), -r.open_total, r.info.title))
 
@@ -345,6 +355,7 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
 
     payload = {
         "v": 1,
+        "sorted": True,
         "sev": SEVERITY_NAMES,
         "layers": b.layers.items,
         "layerNames": LAYER_NAMES,

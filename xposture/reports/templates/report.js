@@ -96,6 +96,7 @@
     const src = D[name];
     const idx = new Int32Array(src.length);
     for (let i = 0; i < idx.length; i++) idx[i] = i;
+    if (D.sorted) return (order[name] = idx);  // the generator wrote rows in display order
     const titles = rules.map((r) => r[R.title].toLowerCase());
     idx.sort((x, y) => {
       const a = src[x], b = src[y];
