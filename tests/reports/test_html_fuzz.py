@@ -41,5 +41,6 @@ def test_any_text_renders_and_stays_data(
     )
     html = render_html(report)
     data = json.loads(PAYLOAD.search(html).group(1))  # type: ignore[union-attr]
-    assert data["f"][0][8] == [json.loads(json.dumps(v)) for v in evidence.values()]
+    (row,) = [r for r in data["f"] if r[6] == name + marker and r[9] == finding.fingerprint]
+    assert row[8] == [json.loads(json.dumps(v)) for v in evidence.values()]
     assert marker not in CODE.sub("", html)
