@@ -17,12 +17,14 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from importlib.metadata import entry_points
 from typing import Any
 
 from xposture.model import Asset, Finding, Layer, Severity, Status
 from xposture.reports import charts
 from xposture.reports.data import RuleInfo, ScanReport
 from xposture.reports.frameworks import FRAMEWORKS, control_label, control_sort_key, framework_of
+from xposture.scanners.base import ENTRY_POINT_GROUP
 from xposture.store import ScanInfo
 
 SEVERITIES = [s.label for s in Severity]  # index = Severity value
@@ -42,14 +44,33 @@ CHANGE_NONE, CHANGE_NEW, CHANGE_STILL = 0, 1, 2
 
 
 @functools.cache
-def scanner_layers() -> dict[str, str]:
-    """Layer of every installed scanner, so coverage can say which layers were scanned at all."""
+def _declared_layer(scanner: str) -> str:
+    """The layer a scanner plugin declares, loading only that plugin (not every installed one)."""
     try:
-        from xposture.scanners.base import available_scanners
-
-        return {name: str(getattr(cls, "layer", "")) for name, cls in available_scanners().items()}
+        for ep in entry_points(group=ENTRY_POINT_GROUP, name=scanner):
+            return str(getattr(ep.load(), "layer", ""))
     except Exception:  # a broken third-party plugin must not break the report
-        return {}
+        return ""
+    return ""
+
+
+def scanner_layers(report: ScanReport) -> dict[str, str]:
+    """Layer of each scanner in the coverage list, so coverage can say which layers were scanned at all.
+
+    The scanner's own declaration wins; a scanner that declares none (the
+    generic ``records`` loader) takes the layer of the assets it saw, if one.
+    """
+    seen: dict[str, set[str]] = defaultdict(set)
+    for asset in report.assets:
+        for scanner in asset.seen_by:
+            if asset.layer:
+                seen[scanner].add(asset.layer)
+    out: dict[str, str] = {}
+    for scanner in {c.scanner for c in report.coverage}:
+        declared = _declared_layer(scanner)
+        only = seen.get(scanner, set())
+        out[scanner] = declared or (next(iter(only)) if len(only) == 1 else "")
+    return out
 
 
 def _zero() -> list[int]:
@@ -345,12 +366,13 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
     fired = [r for r in rule_rows if r.open_total]
     fired.sort(key=lambda r: (-max(i for i, n in enumerate(r.open) if n), -r.open_total, r.info.title))
 
-    cov_layers = _coverage_layers(report)
+    layer_of = scanner_layers(report)
+    cov_layers = _coverage_layers(report, layer_of)
     layers_view = _layers(layer_counts, cov_layers, {a.layer for a in b.asset_objs.values() if a.layer})
     sites_view = _sites(b, site_counts, zone_counts)
     trend, trend_rows = _trend(report, len(report.findings))
     frameworks = _frameworks(rule_rows)
-    cov_by_scanner, cov_totals = _coverage(report)
+    cov_by_scanner, cov_totals = _coverage(report, layer_of)
     waivers = _waivers(report, by_fingerprint, now.date())
 
     payload = {
@@ -446,9 +468,8 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
     )
 
 
-def _coverage_layers(report: ScanReport) -> dict[str, Counter[str]]:
-    """Coverage statuses per layer, through each scanner's declared layer."""
-    layers = scanner_layers()
+def _coverage_layers(report: ScanReport, layers: Mapping[str, str]) -> dict[str, Counter[str]]:
+    """Coverage statuses per layer, through each scanner's layer."""
     out: dict[str, Counter[str]] = defaultdict(Counter)
     for c in report.coverage:
         out[layers.get(c.scanner, "")][c.status] += 1
@@ -554,8 +575,7 @@ def _frameworks(rules: Sequence[RuleRow]) -> list[FrameworkView]:
     ]
 
 
-def _coverage(report: ScanReport) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    layers = scanner_layers()
+def _coverage(report: ScanReport, layers: Mapping[str, str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
     per: dict[str, dict[str, Any]] = {}
     totals: Counter[str] = Counter()
     for c in report.coverage:
