@@ -306,3 +306,24 @@ def test_report_of_a_real_scan(open_report: Any, cli: Any, tmp_path: Path) -> No
     assert {"OT / edge", "Cloud"} <= layers
     ARTIFACTS.mkdir(exist_ok=True)
     loaded.page.screenshot(path=str(ARTIFACTS / "plant.png"), full_page=True)
+
+
+def test_csv_export_of_the_current_view(open_report: Any, hostile_html: Path, tmp_path: Path) -> None:
+    loaded = open_report(hostile_html)
+    page = loaded.page
+    page.click(".sevbtn[data-sev='4']")
+    expected = total_in_count(page)
+    with page.expect_download() as info:
+        page.click("#f-csv")
+    target = tmp_path / "out.csv"
+    info.value.save_as(target)
+    import csv
+
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][:4] == ["severity", "status", "change", "rule"]
+    assert len(rows) - 1 == expected
+    assert {r[0] for r in rows[1:]} == {"Critical"}
+    cells = [c for r in rows[1:] for c in r]
+    assert not any(c[:1] in ("=", "+", "-", "@") for c in cells)  # no formula injection
+    assert loaded.errors == []

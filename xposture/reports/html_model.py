@@ -534,9 +534,10 @@ def _sites(
 
 
 def _trend(report: ScanReport, current: int) -> tuple[charts.ColumnChart | None, list[dict[str, Any]]]:
-    """Findings per scan for the last scans that completed (oldest first), ending with this one."""
+    """Findings per scan for the last completed scans of the same inventory (oldest first), ending with this one."""
     rows: list[tuple[int, str, int, bool]] = []
-    for scan in sorted(report.history, key=lambda s: s.id)[-11:]:
+    same = [s for s in report.history if s.inventory == report.scan.inventory and s.id != report.scan.id]
+    for scan in sorted(same, key=lambda s: s.id)[-11:]:
         value = _finding_count(scan.summary)
         if scan.status == "complete" and value is not None:
             rows.append((scan.id, scan.started[:10], value, False))

@@ -327,6 +327,29 @@
     if (S.asset !== "" && assets[Number(S.asset)]) add("Asset: " + assetLabel(assets[Number(S.asset)]), () => { S.asset = ""; });
   }
 
+  /* ---------- CSV export of the current view (a local download, no network) ---------- */
+  function csvCell(v) {
+    let s = show(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;  // a spreadsheet must not read scanned text as a formula
+    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+  function exportCsv() {
+    const res = current;
+    const head = ["severity", "status", "change", "rule", "title", "asset", "asset_name", "site", "zone", "layer", "key", "evidence", "source", "fingerprint"];
+    const lines = [head.join(",")];
+    for (const i of res.rows) {
+      const f = res.src[i], r = rules[f[F.rule]], a = assets[f[F.asset]], shape = D.shapes[f[F.shape]];
+      const ev = shape.map((k, j) => k + "=" + show(f[F.vals][j])).join("; ");
+      lines.push([D.sev[f[F.sev]], STATUS[f[F.status]], ["", "new", "still open"][f[F.change]], r[R.name], r[R.title], a[A.id], a[A.name], a[A.site], a[A.zone], D.layers[f[F.layer]], f[F.key], ev, sourceOf(f), f[F.fp]].map(csvCell).join(","));
+    }
+    const url = URL.createObjectURL(new Blob(["\ufeff" + lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" }));
+    const a = el("a", { href: url, download: "xposture-scan-" + $("f-csv").dataset.scan + "-findings.csv" });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
   /* ---------- controls and URL state ---------- */
   function fillSelect(id, options) {
     const s = $(id);
@@ -361,6 +384,7 @@
     $("q").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(applySearch, D.f.length > 20000 ? 200 : 60); });
     for (const b of document.querySelectorAll(".sevbtn")) b.addEventListener("click", () => toggleSev(Number(b.dataset.sev)));
     $("f-reset").addEventListener("click", () => { resetState(); syncControls(); update(); });
+    $("f-csv").addEventListener("click", exportCsv);
     $("f-list").addEventListener("click", (e) => {
       if (e.target.closest("a, .detail, .more, summary")) return;
       const tr = e.target.closest("tr.frow");
