@@ -44,7 +44,11 @@ class SourceConfig:
         raw = self.options.get(key, [])
         if isinstance(raw, str):
             raw = [raw]
-        return [p if p.is_absolute() else self.base_dir / p for p in (Path(str(item)) for item in raw)]
+        # normpath: evidence pointers read "examples/plant/captures/x.pcap", not ".../inventory/../captures/x.pcap"
+        return [
+            Path(os.path.normpath(p if p.is_absolute() else self.base_dir / p))
+            for p in (Path(str(item)) for item in raw)
+        ]
 
     @property
     def label(self) -> str:
