@@ -56,8 +56,10 @@ class LoadedPage:
         return [u for u in self.requests if u != self.url]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One browser per test module: Playwright's sync API holds an event loop while it runs, so it must be
+    closed before other modules' asyncio tests (the Textual ones) start."""
     executable = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
