@@ -210,3 +210,14 @@ def test_coverage_states_and_unknown_scanner_status() -> None:
     view = build_view(report)
     assert view.coverage_totals["exploded"] == 1
     assert "t<1>" not in render_html(report)
+
+
+def test_assets_only_named_by_fixed_findings_are_not_in_this_scans_inventory() -> None:
+    report = make_report(50)
+    gone = replace(report.comparison.fixed[0], asset_id="ip:fab9/10.99.0.1", fingerprint="")
+    report = replace(report, comparison=replace(report.comparison, fixed=[*report.comparison.fixed, gone]))
+    view = build_view(report)
+    data = payload(render_html(report))
+    assert view.totals["assets"] == len(report.assets) == data["nAssets"]
+    assert data["assets"][-1][0] == "ip:fab9/10.99.0.1"
+    assert all(s["name"] != "fab9" for s in view.sites)

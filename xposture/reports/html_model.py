@@ -350,6 +350,9 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
         asset = b.asset_objs[f.asset_id]
         site_counts[asset.site][sev] += 1
         zone_counts[(asset.site, asset.zone)][sev] += 1
+    # Assets of this scan end here; fixed findings may name assets that are gone, which get rows in the
+    # table (so the fixed list can show them) but are not part of this scan's inventory.
+    current_assets = list(b.asset_objs.values())
     fixed_rows = [b.finding_row(f, STATUS_FIXED, CHANGE_NONE) for f in comparison.fixed] if comparison else []
 
     rule_rows = sorted(b.rules.values(), key=lambda r: r.index)
@@ -369,7 +372,7 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
     layer_of = scanner_layers(report)
     cov_layers = _coverage_layers(report, layer_of)
     layers_view = _layers(layer_counts, cov_layers, {a.layer for a in b.asset_objs.values() if a.layer})
-    sites_view = _sites(b, site_counts, zone_counts)
+    sites_view = _sites(current_assets, site_counts, zone_counts)
     trend, trend_rows = _trend(report, len(report.findings))
     frameworks = _frameworks(rule_rows)
     cov_by_scanner, cov_totals = _coverage(report, layer_of)
@@ -396,6 +399,7 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
             for r in rule_rows
         ],
         "assets": b.asset_rows,
+        "nAssets": len(current_assets),
         "shapes": [list(s) for s in b.shapes.items],
         "sources": b.sources.items,
         "f": rows,
@@ -420,7 +424,7 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
         "open": sum(sev_open),
         "waived": waived,
         "findings": len(report.findings),
-        "assets": len(b.asset_rows),
+        "assets": len(current_assets),
         "rules_fired": len(fired),
         "rules": len(rule_rows),
         "records": sum(report.records_by_type.values()),
@@ -508,11 +512,11 @@ def _layers(
 
 
 def _sites(
-    b: _Builder, site_counts: Mapping[str, list[int]], zone_counts: Mapping[tuple[str, str], list[int]]
+    assets: Sequence[Asset], site_counts: Mapping[str, list[int]], zone_counts: Mapping[tuple[str, str], list[int]]
 ) -> list[dict[str, Any]]:
     assets_per: Counter[tuple[str, str]] = Counter()
     levels: dict[tuple[str, str], int | None] = {}
-    for asset in b.asset_objs.values():
+    for asset in assets:
         assets_per[(asset.site, asset.zone)] += 1
         if asset.level is not None:
             levels.setdefault((asset.site, asset.zone), asset.level)

@@ -366,7 +366,7 @@
     const uniq = (arr) => [...new Set(arr)].filter((x) => x !== "" && x !== null && x !== undefined).sort();
     fillSelect("f-layer", D.layers.map((l) => ({ value: l, label: D.layerNames[l] || l })));
     fillSelect("f-site", uniq(assets.map((a) => a[A.site])).map((s) => ({ value: s, label: s })));
-    fillSelect("f-zone", uniq(assets.map((a) => a[A.zone])).map((s) => ({ value: s, label: s })));
+    fillSelect("f-zone", uniq(assets.map((a) => a[A.zone])).map((s) => ({ value: s, label: s })));  // fixed findings' too
     const fired = new Set(D.f.map((f) => f[F.rule]).concat(D.fixed.map((f) => f[F.rule])));
     fillSelect("f-rule", rules.map((r, i) => ({ i, r })).filter((x) => fired.has(x.i))
       .sort((a, b) => (a.r[R.title] < b.r[R.title] ? -1 : 1)).map((x) => ({ value: String(x.i), label: x.r[R.title] })));
@@ -477,7 +477,7 @@
     if (q && !assetTexts) assetTexts = assets.map(assetText);
     const tree = new Map();
     let matched = 0;
-    for (let i = 0; i < assets.length; i++) {
+    for (let i = 0; i < D.nAssets; i++) {
       if (q && assetTexts[i].indexOf(q) === -1) continue;
       matched++;
       const a = assets[i], site = a[A.site] || "", zone = a[A.zone] || "";
@@ -486,7 +486,7 @@
       if (!zones.has(zone)) zones.set(zone, []);
       zones.get(zone).push(i);
     }
-    if (!matched) { box.append(el("p", { class: "empty", text: assets.length ? "No asset matches." : "No assets in this scan." })); return; }
+    if (!matched) { box.append(el("p", { class: "empty", text: D.nAssets ? "No asset matches." : "No assets in this scan." })); return; }
     const openAll = printing || (q !== "" && matched <= 500);
     const sum = (list) => { const c = [0, 0, 0, 0, 0]; for (const i of list) for (let s = 0; s < 5; s++) c[s] += assetCounts[i][s]; return c; };
     const sites = [...tree.keys()].sort((a, b) => (a === "") - (b === "") || (a < b ? -1 : 1));
