@@ -327,3 +327,14 @@ def test_csv_export_of_the_current_view(open_report: Any, hostile_html: Path, tm
     cells = [c for r in rows[1:] for c in r]
     assert not any(c[:1] in ("=", "+", "-", "@") for c in cells)  # no formula injection
     assert loaded.errors == []
+
+
+def test_chart_bars_link_to_filtered_findings(open_report: Any, sample_html: Path) -> None:
+    page = open_report(sample_html).page
+    page.locator("#summary a.barlink[href='#findings?layer=cloud']").click()
+    page.wait_for_function("() => location.hash === '#findings?layer=cloud'")
+    assert page.locator("#f-layer").input_value() == "cloud"
+    assert set(page.locator("#f-list tr.frow td:nth-child(4) .sub").all_inner_texts()) == {"Cloud"}
+    page.locator("#summary a.barlink[href='#findings?site=fab2']").click()
+    page.wait_for_function("() => location.hash === '#findings?site=fab2'")
+    assert page.locator("#f-layer").input_value() == ""

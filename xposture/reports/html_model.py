@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib.metadata import entry_points
 from typing import Any
+from urllib.parse import quote
 
 from xposture.model import Asset, Finding, Layer, Severity, Status
 from xposture.reports import charts
@@ -464,7 +465,10 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
             ]
         ),
         site_chart=charts.stacked_bars(
-            [(s["name"] or "(no site)", s["counts"], "", f"#findings?site={s['name']}") for s in sites_view[:12]]
+            [
+                (s["name"] or "(no site)", s["counts"], "", f"#findings?site={quote(s['name'])}" if s["name"] else "")
+                for s in sites_view[:12]
+            ]
         ),
         donut=charts.donut(sev_open),
         audit_count=len(report.audit),
