@@ -9,4 +9,5 @@ MODULES = (
     "xposture.commands.history",
     "xposture.commands.tui",
     "xposture.commands.report",
+    "xposture.commands.attest",
 )
