@@ -263,9 +263,10 @@ class _Builder:
         found = self.assets.get(asset_id)
         if found is not None:
             return found
-        if asset is None:  # a finding on an asset the store did not list: show it, unplaced
+        if asset is None:  # a finding on an asset the store did not list: show it, placed by its id if it can be
             kind, _, name = asset_id.partition(":")
-            asset = Asset(id=asset_id, kind=kind, name=name)
+            site = name.split("/", 1)[0] if kind == "ip" and "/" in name else ""  # ip:<site>/<addr>
+            asset = Asset(id=asset_id, kind=kind, name=name, site=site)
         self.asset_objs[asset_id] = asset
         self.assets[asset_id] = len(self.asset_rows)
         self.asset_rows.append(
