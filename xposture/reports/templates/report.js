@@ -177,13 +177,14 @@
     const where = [a[A.site], a[A.zone]].filter(Boolean).join(" / ");
     const tr = el("tr", { class: "frow" + (isOpen ? " open" : ""), "data-key": key }, [
       el("td", null, [btn]),
-      el("td", null, [el("div", { class: "ftitle", text: r[R.title] }), el("div", { class: "sub mono", text: f[F.key] }), printing ? evidenceLine(f) : null]),
+      el("td", null, [el("div", { class: "ftitle", text: r[R.title] }), el("div", { class: "sub mono", text: f[F.key] })]),
       el("td", null, [el("div", { text: assetLabel(a) }), a[A.name] ? el("div", { class: "sub mono", text: a[A.id] }) : null]),
       el("td", null, [el("div", { text: where || "—" }), el("div", { class: "sub", text: layerName(f[F.layer]) })]),
       st,
     ]);
     const rowsOut = [tr];
     if (isOpen) rowsOut.push(detailRow(f, r, a, detId));
+    if (printing) rowsOut.push(el("tr", { class: "evrow" }, [el("td", { colspan: "5" }, [evidenceLine(f)])]));
     return rowsOut;
   }
   // On paper each finding carries its evidence on one line; the rule's text is under "Rules that fired".
@@ -226,13 +227,19 @@
     return el("tr", { class: "detail", id: detId }, [el("td", { colspan: "5" }, [det])]);
   }
   function findingsTable(name, src, list) {
-    const tb = el("tbody");
-    for (const i of list) tb.append(...findingRow(name, i, src));
+    // On paper each finding is its own <tbody>, so its evidence line never lands on the next page alone.
+    const bodies = [];
+    let tb = el("tbody");
+    for (const i of list) {
+      if (printing) { tb = el("tbody", { class: "fbody" }); bodies.push(tb); }
+      tb.append(...findingRow(name, i, src));
+    }
+    if (!printing) bodies.push(tb);
     return el("table", { class: "data fl" }, [
       el("caption", { class: "vh", text: "Findings" }),
       el("colgroup", null, [el("col", { class: "c-sev" }), el("col"), el("col", { class: "c-asset" }), el("col", { class: "c-where" }), el("col", { class: "c-status" })]),
       el("thead", null, [el("tr", null, ["Severity", "Finding", "Asset", "Site / zone", "Status"].map((h) => el("th", { scope: "col", text: h })))]),
-      tb,
+      ...bodies,
     ]);
   }
   const PRINT_CAP = 2000;
