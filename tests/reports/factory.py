@@ -159,10 +159,10 @@ def _rule_infos(hostile: bool) -> list[RuleInfo]:
         infos.append(
             RuleInfo(
                 id=f"00000000-0000-4000-8000-{i:012d}",
-                name=name,
+                name=name + (h if i % 4 == 1 else ""),
                 title=title + (" " + h if h else ""),
                 level=level,
-                pack=pack.split(".")[0],
+                pack=pack.split(".")[0] + (h if i % 4 == 2 else ""),
                 path=f"xposture/rules/packs/{pack}/{name.split('.', 1)[1]}.yml",
                 tags=tags + (["custom." + h] if h else []),
                 fields=fields,
@@ -193,7 +193,7 @@ def make_assets(n: int, rng: random.Random, hostile: bool) -> list[Asset]:
                     id=f"ip:{site}/{addr}",
                     kind="ot_device",
                     name=f"plc-{i:05d}{h}",
-                    site=site + h[:0],
+                    site=site + (h if i % 11 == 5 else ""),
                     zone=zone + (h if i % 7 == 0 else ""),
                     level=level,
                     layer="ot",
@@ -247,6 +247,8 @@ def _evidence(fields: list[str], i: int, h: str) -> dict[str, object]:
             ev[name] = 9.8
         else:
             ev[name] = f"{name.rsplit('.', 1)[-1]}-{i % 997}" + h
+    if h:
+        ev["raw." + h] = h  # the records scanner flattens arbitrary JSON keys into field names
     return ev
 
 
@@ -343,7 +345,7 @@ def make_report(
     statuses = ["ok"] * 8 + ["partial", "failed", "timeout", "skipped"]
     coverage = [
         CoverageEntry(
-            scanner=s,
+            scanner=s + (HOSTILE[k % 9] if hostile and k % 5 == 4 else ""),
             target=f"10.10.1.{k}:{p}" + (HOSTILE[k % 9] if hostile else ""),
             status=statuses[k % 12],
             detail=("connection refused" if statuses[k % 12] != "ok" else "") + (HOSTILE[k % 9] if hostile else ""),
@@ -356,8 +358,8 @@ def make_report(
         {
             "time": 1795917600.0 + k,
             "scanner": "snmp",
-            "target": f"10.10.1.{k % 20}",
-            "protocol": "snmp",
+            "target": f"10.10.1.{k % 20}" + (HOSTILE[k % 9] if hostile else ""),
+            "protocol": "snmp" + (HOSTILE[(k + 4) % 9] if hostile else ""),
             "sent": "GetRequest sysDescr.0" + (HOSTILE[k % 9] if hostile else ""),
         }
         for k in range(60)
