@@ -6,6 +6,7 @@ import html as htmllib
 import json
 import re
 from dataclasses import replace
+from html.parser import HTMLParser
 
 import pytest
 
@@ -13,13 +14,95 @@ from tests.reports.factory import HOSTILE, make_report
 from xposture.model import Severity
 from xposture.reports import FORMATS
 from xposture.reports.charts import columns, donut, stacked_bars
-from xposture.reports.frameworks import control_label, control_sort_key, framework_of
+from xposture.reports.frameworks import control_label, control_sort_key, framework_of, tag_label
 from xposture.reports.html import render_html, safe_url
 from xposture.reports.html_model import build_view
 from xposture.scanners.base import CoverageEntry
 
 PAYLOAD = re.compile(r'<script type="application/json" id="xp-data">(.*?)</script>', re.S)
 CODE = re.compile(r"<(script|style)\b[^>]*>.*?</\1>", re.S)
+
+
+ALLOWED_TAGS = {
+    *[
+        "html",
+        "head",
+        "meta",
+        "title",
+        "link",
+        "style",
+        "body",
+        "svg",
+        "symbol",
+        "path",
+        "rect",
+        "circle",
+        "use",
+        "a",
+        "header",
+        "div",
+        "span",
+        "h1",
+        "h2",
+        "h3",
+        "p",
+        "strong",
+    ],
+    *[
+        "button",
+        "kbd",
+        "nav",
+        "ul",
+        "li",
+        "main",
+        "section",
+        "figure",
+        "figcaption",
+        "title",
+        "text",
+        "g",
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    ],
+    *[
+        "small",
+        "line",
+        "label",
+        "input",
+        "select",
+        "option",
+        "noscript",
+        "article",
+        "dl",
+        "dt",
+        "dd",
+        "script",
+        "colgroup",
+        "col",
+        "br",
+        "optgroup",
+    ],
+}
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, attrs))
+
+
+def parse(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    parser = _Elements()
+    parser.feed(html)
+    return parser.found
 
 
 def payload(html: str) -> dict:
@@ -72,9 +155,13 @@ def test_hostile_strings_never_reach_markup_raw(text: str) -> None:
     markup = CODE.sub("", html)
     if any(c in text for c in "<>\"'&"):
         assert text not in markup, f"unescaped: {text!r}"
-    # no element may carry an event handler attribute, and no link may run script
-    assert not re.search(r"<[a-z]+\s[^>]*\bon[a-z]+\s*=", markup), "event handler attribute"
-    assert "javascript:" not in " ".join(re.findall(r'href="([^"]*)"', markup)).lower()
+    # parsed as a browser would: no element carries an event handler, no link runs script, no stray element
+    elements = parse(html)
+    assert not [(tag, name) for tag, attrs in elements for name, _ in attrs if name.startswith("on")]
+    assert not [
+        v for _, attrs in elements for name, v in attrs if name == "href" and "javascript:" in (v or "").lower()
+    ]
+    assert {tag for tag, _ in elements} <= ALLOWED_TAGS
 
 
 def test_hostile_values_appear_escaped_where_shown() -> None:
@@ -185,6 +272,14 @@ def test_scan_parameters_and_audit_listed() -> None:
 def test_control_labels(tag: str, label: str, title: str) -> None:
     assert control_label(tag) == (label, title)
     assert framework_of(tag) is not None
+
+
+def test_tag_labels_for_people() -> None:
+    assert tag_label("iec62443.sr_4_1") == "IEC 62443 SR 4.1"
+    assert tag_label("nist_csf.pr_ds_02") == "CSF PR.DS-02"
+    assert tag_label("attack.t0885") == "ATT&CK T0885"
+    assert tag_label("cwe.79") == "cwe.79"
+    assert "ATT&amp;CK T0885" in render_html(make_report(30))
 
 
 def test_control_order_is_numeric() -> None:

@@ -199,3 +199,22 @@ def control_sort_key(tag: str) -> tuple[object, ...]:
     """Order controls the way the standard lists them (SR 1.10 after SR 1.9)."""
     parts = re.split(r"[._]", tag.lower())
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+SHORT_NAMES = {
+    "iec62443": "IEC 62443",
+    "nist_csf": "CSF",
+    "attack": "ATT&CK",
+    "cis_aws": "CIS AWS",
+    "slsa": "SLSA",
+    "semi_e187": "SEMI E187",
+}
+
+
+def tag_label(tag: str) -> str:
+    """A tag as people read it (``IEC 62443 SR 4.1``, ``CSF PR.DS-02``); free tags unchanged."""
+    fw = framework_of(tag)
+    if fw is None:
+        return tag
+    label, _ = control_label(tag)
+    return f"{SHORT_NAMES.get(fw.prefix, fw.name)} {label}"

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from xposture import __version__
 from xposture.reports.data import ScanReport
+from xposture.reports.frameworks import tag_label
 from xposture.reports.html_model import COVERAGE_STATES, SERVER_ROWS, SEVERITIES, SEVERITY_NAMES, build_view
 
 TEMPLATES = "templates"
@@ -55,6 +56,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["safe_url"] = safe_url
+    env.filters["control"] = tag_label
     env.filters["thousands"] = lambda n: f"{n:,}"
     env.globals.update(
         SEVERITIES=SEVERITIES, SEVERITY_NAMES=SEVERITY_NAMES, COVERAGE_STATES=COVERAGE_STATES, SERVER_ROWS=SERVER_ROWS
