@@ -316,3 +316,15 @@ def test_assets_only_named_by_fixed_findings_are_not_in_this_scans_inventory() -
     assert view.totals["assets"] == len(report.assets) == data["nAssets"]
     assert data["assets"][-1][0] == "ip:fab9/10.99.0.1"
     assert all(s["name"] != "fab9" for s in view.sites)
+
+
+def test_payload_survives_values_json_cannot_hold() -> None:
+    report = make_report(5)
+    odd = replace(report.findings[0], evidence={"a.float": float("nan"), "b.inf": float("inf")})
+    html = render_html(replace(report, findings=[odd, *report.findings[1:]]))
+    assert "NaN" not in PAYLOAD.search(html).group(1)
+    payload(html)  # valid JSON for JSON.parse
+    huge = replace(report.findings[0], evidence={"asset.serial_raw": 2**70, "x.nan": float("nan")})
+    data = payload(render_html(replace(report, findings=[huge, *report.findings[1:]])))
+    row = next(r for r in data["f"] if r[9] == huge.fingerprint)
+    assert row[8] == [2**70, "nan"]
