@@ -338,3 +338,11 @@ def test_chart_bars_link_to_filtered_findings(open_report: Any, sample_html: Pat
     page.locator("#summary a.barlink[href='#findings?site=fab2']").click()
     page.wait_for_function("() => location.hash === '#findings?site=fab2'")
     assert page.locator("#f-layer").input_value() == ""
+
+
+def test_waived_finding_shows_its_waiver(open_report: Any, sample_html: Path) -> None:
+    page = open_report(sample_html).page
+    page.select_option("#f-status", "waived")
+    page.locator("#f-list .xbtn").first.click()
+    text = page.locator("#f-list tr.detail .waiver").inner_text()
+    assert "Vendor patch scheduled for the next shutdown" in text and "ot-security@example.com" in text

@@ -433,6 +433,9 @@ def build_view(report: ScanReport, *, now: datetime | None = None) -> ReportView
             for a in report.audit
         ],
         "fw": [[fw.prefix, fw.name] for fw in FRAMEWORKS],
+        "waiverOf": {
+            w["fingerprint"]: [w["reason"], w["owner"], w["expires"], w["expired"]] for w in waivers if w["finding"]
+        },
         "waivers": (
             [
                 [w["expired"], w["finding"], w["fingerprint"], w["reason"], w["owner"], w["expires"], w["created"]]

@@ -197,6 +197,8 @@
   }
   function detailRow(f, r, a, detId) {
     const det = el("div", { class: "det" });
+    const w = D.waiverOf[f[F.fp]];
+    if (w) det.append(el("p", { class: "waiver" + (w[3] ? " expired" : "") }, [el("strong", { text: w[3] ? "Waiver expired " + w[2] + " (finding reopened). " : "Waived until " + w[2] + ". " }), w[0], " — " + w[1]]));
     if (r[R.desc]) det.append(el("p", { text: r[R.desc] }));
     const shape = D.shapes[f[F.shape]], vals = f[F.vals];
     det.append(el("h4", { text: "Evidence" }));
