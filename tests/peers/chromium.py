@@ -73,11 +73,13 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def open_report(browser: Any) -> Iterator[Any]:
-    """``open_report(path, width=1400)`` -> LoadedPage, waiting until the page says it is ready."""
+    """``open_report(path, width=1400, color_scheme="light")`` -> LoadedPage, once the page says it is ready."""
     contexts: list[Any] = []
 
-    def load(path: Path, *, width: int = 1400, height: int = 1000) -> LoadedPage:
-        context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block")
+    def load(path: Path, *, width: int = 1400, height: int = 1000, color_scheme: str = "light") -> LoadedPage:
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, service_workers="block", color_scheme=color_scheme
+        )
         contexts.append(context)
         page = context.new_page()
         loaded = LoadedPage(page=page, url=path.resolve().as_uri())

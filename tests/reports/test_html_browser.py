@@ -246,8 +246,11 @@ def test_print_to_pdf_from_the_command_line(sample_html: Path, tmp_path: Path) -
     assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 7
 
 
-def test_accessibility(open_report: Any, sample_html: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
-    page = open_report(sample_html).page
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_accessibility(
+    open_report: Any, sample_html: Path, tmp_path_factory: pytest.TempPathFactory, scheme: str
+) -> None:
+    page = open_report(sample_html, color_scheme=scheme).page
     page.select_option("#f-group", "")
     page.locator("#f-list .xbtn").first.click()  # include an expanded finding
     source = axe_source(tmp_path_factory.getbasetemp() / "axe")
@@ -264,6 +267,8 @@ def test_accessibility(open_report: Any, sample_html: Path, tmp_path_factory: py
     serious = [v for v in result if v["impact"] in ("serious", "critical")]
     assert serious == [], serious
     assert page.evaluate(A11Y_CHECKS) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"report-{scheme}.png"))
 
 
 @pytest.mark.slow
