@@ -7,6 +7,7 @@ A module's ``register`` adds its parser(s) and sets ``handler=run`` where
 MODULES = (
     "xposture.commands.scan",
     "xposture.commands.history",
+    "xposture.commands.rules",
     "xposture.commands.tui",
     "xposture.commands.report",
     "xposture.commands.attest",
