@@ -147,6 +147,9 @@ def test_keyboard_navigation(open_report: Any, sample_html: Path) -> None:
     assert page.locator("#help").is_visible()
     page.keyboard.press("Escape")
     assert not page.locator("#help").is_visible()
+    page.keyboard.press("g")
+    page.keyboard.press("a")
+    assert page.evaluate("document.activeElement.id") == "h-assets"
 
 
 def test_links_from_summary_and_compliance_filter_findings(open_report: Any, sample_html: Path) -> None:
