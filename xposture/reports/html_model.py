@@ -185,6 +185,7 @@ def _json_for_script(data: Any) -> str:
 
 
 def _finite(value: Any) -> Any:
+    """Non-finite floats as text ("nan", "inf"): JSON has no such numbers and the page must always parse."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, list | tuple):
@@ -330,7 +331,7 @@ class _Builder:
             change,
             f.record_key,
             self.shapes.add(tuple(evidence)),
-            list(evidence.values()),
+            [v if type(v) is str or type(v) is int else _finite(v) for v in evidence.values()],
             f.fingerprint,
             # evidence pointers repeat but for their last part (``scanner=pcap file=x.pcap offset=N``):
             # the repeated head goes into a table once, only the tail stays per finding
