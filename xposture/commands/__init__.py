@@ -11,5 +11,6 @@ MODULES = (
     "xposture.commands.tui",
     "xposture.commands.advisories",
     "xposture.commands.sbom",
+    "xposture.commands.report",
     "xposture.commands.attest",
 )
