@@ -84,7 +84,8 @@ class Target:
             for text in [self.name, self.model] if hardware else [self.name]:
                 if text:
                     out.append((vendor_product_key(vendor, text), "vendor_product"))
-        if name_matching and self.name and not hardware:
+        if name_matching and self.name and not hardware and cpe is None:
+            # a component with its own CPE is matched through it; the bare name would only add guesses
             out.append((name_key(self.name), "name_version"))
         seen: set[str] = set()
         unique = []
