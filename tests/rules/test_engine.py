@@ -181,9 +181,13 @@ def _rules_text(seed: int) -> str:
     for i in range(12):
         field = rng.choice(FIELDS)
         other = rng.choice(FIELDS)
-        modifier = rng.choice(["", "", "|contains", "|startswith", "|endswith", "|cased", "|contains|cased", "|re"])
+        modifier = rng.choice(
+            ["", "", "|contains", "|startswith", "|endswith", "|cased", "|contains|cased", "|re", "|gt", "|lte"]
+        )
         pool: list[object] = list(WORDS) + ([1, 2, 0.5, True, False] if modifier == "" else [])
         values = rng.sample(pool, rng.randint(1, 3))
+        if modifier in ("|gt", "|lte"):
+            values = [rng.choice([0, 1, 1.5, 2])]
         condition = rng.choice(["s", "s and not t", "s or t", "not t", "s and t"])
         if modifier == "|re":
             values = [re.escape(str(v)) for v in values]
@@ -374,3 +378,20 @@ def test_odd_records_never_raise(records: list[dict[str, object]]) -> None:
     for record in records:
         rules.check(record)  # type: ignore[arg-type]
     rules.considered(records)  # type: ignore[arg-type]
+
+
+def test_deprecated_and_unsupported_rules_are_listed_but_never_evaluated() -> None:
+    from xposture.rules.ruletests import run_rule_tests
+
+    text = "\n---\n".join(
+        f"title: {status}\nname: s.{status}\nid: 5f0e4f4e-0000-4000-8000-00000000010{i}\nstatus: {status}\n"
+        "logsource: {category: thing}\ndetection: {s: {a: 1}, condition: s}\n"
+        "tests: {match: [{a: 1}], nomatch: [{a: 2}]}"
+        for i, status in enumerate(["stable", "deprecated", "unsupported"])
+    )
+    rules = RuleSet.loads(text)
+    assert [r.name for r in rules.rules] == ["s.stable", "s.deprecated", "s.unsupported"]
+    assert [r.name for r in rules.retired] == ["s.deprecated", "s.unsupported"]
+    assert [r.name for r in rules.check({"record.type": "thing", "a": 1})] == ["s.stable"]
+    report = run_rule_tests(rules)
+    assert report.ok and report.rules == 1 and report.untested == 2

@@ -349,6 +349,8 @@ def test_booleans() -> None:
     assert holds(rule, {"p": True})
     assert holds(rule, {"p": "TRUE"})
     assert holds(rule, {"p": 1})
+    assert holds(rule, {"p": "1"})
+    assert not holds(rule, {"p": "0"})
     assert not holds(rule, {"p": False})
     assert not holds(rule, {"p": "yes"})
     assert holds("sel: {p: 'true'}\ncondition: sel", {"p": True})  # quoted text vs a boolean field

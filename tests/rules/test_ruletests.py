@@ -104,3 +104,13 @@ def test_a_broken_sibling_tests_file_is_a_rule_error(tmp_path: Path) -> None:
     ruleset = RuleSet.load([tmp_path])
     assert not ruleset.rules
     assert "r.tests.yml" in str(ruleset.errors[0])
+
+
+def test_example_records_of_a_rule() -> None:
+    from xposture.rules.ruletests import example_records
+
+    ruleset = RuleSet.load([RULES / "good"])
+    rule = next(r for r in ruleset.rules if r.name == "good.telnet_open")
+    records = example_records(rule)
+    assert len(records) == 3
+    assert all(r["record.type"] == "network_service" for r in records)

@@ -60,3 +60,22 @@ def test_cloudtrail_rules_over_the_shared_corpus_logs(cli: Cli, tmp_path: Path) 
     # The OTRF EC2-proxy/S3-exfiltration dataset triggers none of SigmaHQ's CloudTrail rules (both engines agree:
     # its ListBuckets calls come from an AssumedRole, which aws_enum_buckets filters out); the scan covers it.
     assert [c["status"] for c in document["coverage"]] == ["ok"]
+
+
+def test_cloudtrail_scanner_feeds_the_sigmahq_rules(cli: Cli, tmp_path: Path) -> None:
+    """With the cloud layer's ``cloudtrail`` scanner (EventBridge events read as they are), the same finding."""
+    from importlib.metadata import entry_points
+
+    import pytest
+
+    if "cloudtrail" not in {ep.name for ep in entry_points(group="xposture.scanners")}:
+        pytest.skip("the cloudtrail scanner is not installed in this checkout")
+    logs = [SIGMA / "eventbridge", SIGMA / "logs" / "aws_cloudtrail_ec2_proxy_s3_exfiltration.jsonl"]
+    paths = ", ".join(json.dumps(str(p)) for p in logs)
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(f"cloud:\n  - {{scanner: cloudtrail, paths: [{paths}]}}\n", encoding="utf-8")
+    rules = SIGMA / "rules" / "cloud"
+    code, out, err = cli("scan", str(inventory), "--no-builtin-rules", "--rules", str(rules), "--format", "json")
+    assert code == 0, err
+    titles = [f["title"] for f in json.loads(out)["findings"]]
+    assert titles == ["AWS Root Credentials"]

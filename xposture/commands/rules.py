@@ -174,7 +174,7 @@ def run_test(args: argparse.Namespace) -> int:
     lines = [f"rule error: {err}" for err in ruleset.errors]
     lines += [f"FAIL {failure}" for failure in report.failures]
     failed = len(ruleset.errors) + len(report.failures)
-    skipped = f" ({report.untested} without tests skipped)" if report.untested else ""
+    skipped = f" ({report.untested} retired or without tests skipped)" if report.untested else ""
     lines.append(f"{report.rules} rules, {report.cases} examples, {failed} failures{skipped}")
     write_output("\n".join(lines) + "\n", args.output)
     return EXIT_FINDINGS if failed else EXIT_OK

@@ -25,6 +25,7 @@ from sigma.conditions import (
 )
 from sigma.rule import SigmaRule
 from sigma.types import (
+    CompareOperators,
     Placeholder,
     SigmaBool,
     SigmaCasedString,
@@ -273,7 +274,7 @@ class _Compiler:
     def __init__(self, policy: Mapping[str, Any]) -> None:
         self.policy = policy
         self.fields: set[str] = set()
-        self.namespace: dict[str, Any] = {"__builtins__": {}, "str": str}
+        self.namespace: dict[str, Any] = {"__builtins__": {}, "str": str, "int": int, "bool": bool}
         self._count = 0
 
     # -- inline source -----------------------------------------------------------------------------
@@ -422,8 +423,43 @@ class _Compiler:
                     ops.append((not cased, "{v}." + kind + "(" + self.bind(tuple(patterns)) + ")"))
         anchor = (field, frozenset(anchor_values)) if anchor_values else None
         leaf = field_leaf(field, _any_value(tests))
-        source = self._inline_strings(field, ops, leaf) if ops else None
+        if ops:
+            source: str | None = self._inline_strings(field, ops, leaf)
+        else:
+            source = self._inline_scalars(field, flat, leaf)
         return _Part(leaf, anchor, source)
+
+    def _inline_scalars(self, field: str, values: list[SigmaType], fallback: Predicate) -> str | None:
+        """Source of a leaf over numbers, booleans and comparisons: ``int`` and ``bool`` values run inline.
+
+        Every other value (text, floats, lists) calls the closure leaf, which
+        parses numeric text and so on; ``None`` when a value is of another kind.
+        """
+        int_ops: list[str] = []
+        bool_ops: list[str] = []
+        for value in values:
+            if isinstance(value, SigmaTimestampPart):
+                return None
+            if isinstance(value, SigmaBool):
+                int_ops.append(f"{{v}} == {int(bool(value.boolean))}")
+                bool_ops.append("{v} is " + ("True" if value.boolean else "False"))
+            elif isinstance(value, SigmaNumber):
+                int_ops.append("{v} == " + self.bind(value.number))
+            elif isinstance(value, SigmaCompareExpression):
+                int_ops.append("{v} " + _COMPARE_SOURCE[value.op] + " " + self.bind(value.number.number))
+            else:
+                return None
+        if not int_ops:
+            return None
+        v = self.bind(None, "v")
+        del self.namespace[v]
+        name, leaf = self.bind(field, "f"), self.bind(fallback, "n")
+        ints = " or ".join(op.format(v=v) for op in int_ops)
+        bools = " or ".join(op.format(v=v) for op in bool_ops) or "False"
+        return (
+            f"((({v} := r.get({name})).__class__ is int and ({ints})) or ({v}.__class__ is bool and ({bools}))"
+            f" or ({v}.__class__ is not int and {v}.__class__ is not bool and {v} is not None and {leaf}(r)))"
+        )
 
     def _shape_op(self, shape: V.StringShape) -> tuple[bool, str]:
         """Inline template of an ``any``, case-sensitive exact or regex-shaped string test."""
@@ -498,6 +534,15 @@ class _Compiler:
             else:
                 pieces.append(part)
         return SigmaRegularExpression("".join(pieces), value.flags)
+
+
+_COMPARE_SOURCE = {
+    CompareOperators.LT: "<",
+    CompareOperators.LTE: "<=",
+    CompareOperators.GT: ">",
+    CompareOperators.GTE: ">=",
+    CompareOperators.NEQ: "!=",
+}
 
 
 def _scalar_anchor(value: SigmaType, found: set[str] | None) -> set[str] | None:

@@ -28,6 +28,9 @@ from xposture.rules.model import Match, Rule
 from xposture.rules.routing import PRODUCT_FIELD, SERVICE_FIELD, narrows, record_type_for
 from xposture.rules.values import number_of, text_of
 
+RETIRED_STATUSES = frozenset({"deprecated", "unsupported"})
+"""Rules with these Sigma statuses are listed but never evaluated: retired by their authors, or skipped by ``sigma convert``."""
+
 
 @dataclass(slots=True)
 class _Entry:
@@ -51,11 +54,17 @@ class _Group:
     numeric text.
     """
 
-    __slots__ = ("entries", "index", "size", "unanchored")
+    __slots__ = ("entries", "index", "ordered", "size", "unanchored")
+
+    DIRECT_UP_TO = 3
+    """Groups this small check every rule directly: cheaper than looking anchors up."""
 
     def __init__(self, entries: list[_Entry], anchors: Mapping[int, tuple[str, frozenset[str]]]) -> None:
         self.entries = {e.position: e for e in entries}
         self.size = len(entries)
+        self.ordered: tuple[_Entry, ...] | None = None
+        if len(entries) <= self.DIRECT_UP_TO or not any(e.position in anchors for e in entries):
+            self.ordered = tuple(entries)
         self.unanchored = [e.position for e in entries if e.position not in anchors]
         by_field: dict[str, dict[str, list[int]]] = {}
         for e in entries:
@@ -106,11 +115,16 @@ class _Group:
 
 
 class RuleSet:
-    """Loaded, compiled rules; ``errors`` lists every rule that could not be loaded or compiled, with its file."""
+    """Loaded, compiled rules; ``errors`` lists every rule that could not be loaded or compiled, with its file.
+
+    ``retired`` lists the rules of ``rules`` that are ``deprecated`` or
+    ``unsupported``: they are listed, never evaluated.
+    """
 
     def __init__(self, rules: list[Rule], errors: list[RuleError]) -> None:
         self.rules = rules
         self.errors = errors
+        self.retired: list[Rule] = []
         self._entries: list[_Entry] = []
         self._anchors: dict[int, tuple[str, frozenset[str]]] = {}
         self._by_type: dict[str, list[_Entry]] = {}
@@ -172,6 +186,10 @@ class RuleSet:
                 detections.append((sigma_rule, meta))
         by_sigma: dict[int, _Entry] = {}
         for sigma_rule, meta in detections:
+            if meta.status in RETIRED_STATUSES:
+                ruleset.rules.append(meta)
+                ruleset.retired.append(meta)
+                continue
             try:
                 result = compile_rule(sigma_rule, policy)
             except (CompileError, SigmaError, ValueError) as exc:
@@ -259,9 +277,12 @@ class RuleSet:
                 continue
             if not group.size:
                 continue
-            entries = group.entries
-            for position in group.candidates(record):
-                entry = entries[position]
+            if group.ordered is not None:
+                candidates: Iterable[_Entry] = group.ordered
+            else:
+                entries = group.entries
+                candidates = [entries[p] for p in group.candidates(record)]
+            for entry in candidates:
                 if entry.predicate(record):
                     if entry.output:
                         yield Match(entry.rule, record)

@@ -65,6 +65,17 @@ def _record(rule: Rule, raw: Any) -> Record:
     return record
 
 
+def example_records(rule: Rule) -> list[Record]:
+    """A detection rule's ``match`` and ``nomatch`` examples as records (malformed ones left out)."""
+    found: list[Record] = []
+    for kind in ("match", "nomatch"):
+        examples = rule.tests.get(kind)
+        for raw in examples if isinstance(examples, list) else []:
+            if isinstance(raw, Mapping):
+                found.append(_record(rule, raw))
+    return found
+
+
 def _scenarios(raw: Any) -> list[list[Any]]:
     """A correlation example: one list of records, or a list of such lists."""
     if not isinstance(raw, list):
@@ -81,10 +92,16 @@ def run_rule_tests(
 
     ``allow_untested`` skips rules without any ``tests:`` section (foreign packs
     such as SigmaHQ's); a section that lacks one of its two lists still fails.
+    Retired rules (``deprecated``, ``unsupported``) are never evaluated, so
+    their examples are skipped too.
     """
     report = TestReport()
+    retired = {id(r) for r in ruleset.retired}
     for rule in rules if rules is not None else ruleset.rules:
         tests = rule.tests
+        if id(rule) in retired:
+            report.untested += 1
+            continue
         if allow_untested and not tests:
             report.untested += 1
             continue

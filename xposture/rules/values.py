@@ -219,16 +219,16 @@ def number_test(value: SigmaNumber) -> ValueTest:
 
 
 def bool_test(value: SigmaBool) -> ValueTest:
-    """Boolean equality: ``true``/``false`` text (any case) and 1/0 integers count as booleans."""
+    """Boolean equality: a boolean, ``true``/``false`` text in any case, and 1/0 as integers or text."""
     wanted = bool(value.boolean)
-    text = "true" if wanted else "false"
+    texts = ("true", "1") if wanted else ("false", "0")
 
     def test(v: Scalar) -> bool:
         cls = v.__class__
         if cls is bool:
             return v is wanted
         if cls is str:
-            return v.lower() == text  # type: ignore[union-attr]
+            return v.lower() in texts  # type: ignore[union-attr]
         if cls is int:
             return v == int(wanted)
         return False
