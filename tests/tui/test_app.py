@@ -168,3 +168,46 @@ async def test_keymap_remaps_a_binding_by_id(scanned: Path) -> None:
         await pilot.press("f")
         assert app.screen.query_one("#filter").has_focus
     store.close()
+
+
+async def test_acceptance_on_the_example_plant(tmp_path: Path) -> None:
+    """Open the examples/plant scan, filter to critical OT findings, open one, waive it, export the view to HTML."""
+    from tests.conftest import REPO
+
+    db = tmp_path / "plant.db"
+    assert (
+        main(
+            [
+                "--db",
+                str(db),
+                "-q",
+                "scan",
+                str(REPO / "examples" / "plant"),
+                "--passive",
+                "--format",
+                f"json={tmp_path / 'o.json'}",
+            ]
+        )
+        == 0
+    )
+    app, store = open_app(db)
+    target = tmp_path / "critical-ot.html"
+    async with app.run_test(size=(160, 45)) as pilot:
+        listing = app.screen.query_one(FindingsList)
+        await pilot.press("slash", *"sev:critical layer:ot", "enter")
+        assert listing.rows and {(f.severity.label, f.layer) for f in listing.rows} == {("critical", "ot")}
+        chosen = listing.rows[0]
+        await pilot.press("enter")
+        assert isinstance(app.screen, DetailScreen) and app.screen.finding.fingerprint == chosen.fingerprint
+        await pilot.press(
+            "w", *"isolated by firewall", "enter", *"ot-security", "enter", "ctrl+u", *"2027-03-31", "enter"
+        )
+        await pilot.pause()
+        assert [(w.fingerprint, w.expires) for w in store.waivers()] == [(chosen.fingerprint, "2027-03-31")]
+        await pilot.press("escape", "t")  # back to the list; show waived findings too
+        await pilot.press("x", "ctrl+u", *str(target), "enter")
+        await pilot.pause()
+    html = target.read_text()
+    assert html.lstrip().lower().startswith("<!doctype html")
+    assert chosen.fingerprint in html
+    store.close()
