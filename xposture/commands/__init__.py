@@ -7,6 +7,10 @@ A module's ``register`` adds its parser(s) and sets ``handler=run`` where
 MODULES = (
     "xposture.commands.scan",
     "xposture.commands.history",
+    "xposture.commands.rules",
     "xposture.commands.tui",
+    "xposture.commands.advisories",
+    "xposture.commands.sbom",
+    "xposture.commands.report",
     "xposture.commands.attest",
 )

@@ -25,6 +25,7 @@ from sigma.conditions import (
 )
 from sigma.rule import SigmaRule
 from sigma.types import (
+    CompareOperators,
     Placeholder,
     SigmaBool,
     SigmaCasedString,
@@ -65,17 +66,20 @@ class Compiled:
     fields: frozenset[str]
 
 
-def compile_rule(rule: SigmaRule, policy: Mapping[str, Any] | None = None) -> Compiled:
-    """Compile every condition of a rule (several conditions are ORed, as Sigma says)."""
+def compile_rule(rule: SigmaRule, policy: Mapping[str, Any] | None = None, *, inline: bool = True) -> Compiled:
+    """Compile every condition of a rule (several conditions are ORed, as Sigma says).
+
+    With ``inline`` (the default) the condition tree also becomes one Python
+    expression, compiled once, in which string tests on string values run
+    without a function call; everything else calls the same closures the
+    ``inline=False`` form uses (kept as the reference the tests compare with).
+    """
     compiler = _Compiler(policy or {})
     nodes = [cond.parsed for cond in rule.detection.parsed_condition]
     parts = [compiler.node(n) for n in nodes]
-    if len(parts) == 1:
-        predicate, anchor = parts[0]
-    else:
-        predicate = _or([p for p, _ in parts])
-        anchor = _union_anchor([a for _, a in parts])
-    return Compiled(predicate, anchor, frozenset(compiler.fields))
+    part = parts[0] if len(parts) == 1 else compiler.combine("or", parts)
+    predicate = compiler.generate(part, str(rule.name or rule.id or rule.title)) if inline else part.pred
+    return Compiled(predicate, part.anchor, frozenset(compiler.fields))
 
 
 def policy_values(policy: Mapping[str, Any], name: str) -> list[str] | None:
@@ -110,7 +114,7 @@ def _and(preds: Sequence[Predicate]) -> Predicate:
     items = tuple(preds)
 
     def all_of(r: Record) -> bool:
-        for p in items:
+        for p in items:  # an explicit loop: faster than any() here
             if not p(r):
                 return False
         return True
@@ -129,7 +133,7 @@ def _or(preds: Sequence[Predicate]) -> Predicate:
     items = tuple(preds)
 
     def any_of(r: Record) -> bool:
-        for p in items:
+        for p in items:  # an explicit loop: faster than any() here
             if p(r):
                 return True
         return False
@@ -146,7 +150,7 @@ def _any_value(tests: Sequence[V.ValueTest]) -> V.ValueTest:
     items = tuple(tests)
 
     def any_test(v: Scalar) -> bool:
-        for t in items:
+        for t in items:  # an explicit loop: faster than any() here
             if t(v):
                 return True
         return False
@@ -186,7 +190,7 @@ def field_leaf(field: str, test: V.ValueTest) -> Predicate:
         if value is None:
             return False
         if value.__class__ is list:
-            for item in value:  # type: ignore[union-attr]
+            for item in value:  # type: ignore[union-attr]  # an explicit loop: faster than any() here
                 if item is not None and test(item):
                     return True
             return False
@@ -207,18 +211,22 @@ def _exists_leaf(field: str, wanted: bool) -> Predicate:
     return lambda r: r.get(field) in (None, [])
 
 
+BOOKKEEPING_PREFIXES = ("record.", "source.")
+"""Fields keyword searches skip: where the evidence came from is not what was observed."""
+
+
 def _keyword_leaf(test: V.ValueTest) -> Predicate:
-    """A field-less value matches when any value of any field (list elements included) matches."""
+    """A field-less value matches when any value of any observed field (list elements included) matches."""
 
     def leaf(record: Record) -> bool:
-        for value in record.values():
-            if value is None:
+        for name, value in record.items():
+            if value is None or name.startswith(BOOKKEEPING_PREFIXES):
                 continue
             if value.__class__ is list:
                 for item in value:  # type: ignore[union-attr]
                     if item is not None and test(item):
                         return True
-            elif test(value):
+            elif test(value):  # type: ignore[arg-type]
                 return True
         return False
 
@@ -253,30 +261,100 @@ def _fieldref_leaf(field: str, ref: SigmaFieldReference) -> Predicate:
 # -- the compiler ------------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _Part:
+    """A compiled condition node: its closure, its anchor, and inline source over ``r`` when it has one."""
+
+    pred: Predicate
+    anchor: Anchor | None
+    source: str | None = None
+
+
 class _Compiler:
     def __init__(self, policy: Mapping[str, Any]) -> None:
         self.policy = policy
         self.fields: set[str] = set()
+        self.namespace: dict[str, Any] = {"__builtins__": {}, "str": str, "int": int, "bool": bool}
+        self._count = 0
 
-    def node(self, node: ConditionNode) -> tuple[Predicate, Anchor | None]:
+    # -- inline source -----------------------------------------------------------------------------
+
+    def bind(self, value: Any, prefix: str = "c") -> str:
+        """A fresh generated name for a constant or closure; values never appear in the source text."""
+        self._count += 1
+        name = f"{prefix}{self._count}"
+        self.namespace[name] = value
+        return name
+
+    def source(self, part: _Part) -> str:
+        return part.source if part.source is not None else f"{self.bind(part.pred, 'n')}(r)"
+
+    def combine(self, op: str, parts: list[_Part]) -> _Part:
+        """AND / OR of parts: closures for the reference form, joined sources for the inline form."""
+        preds = [p.pred for p in parts]
+        if op == "and":
+            pred, anchor = _and(preds), _best_anchor([p.anchor for p in parts])
+        else:
+            pred, anchor = _or(preds), _union_anchor([p.anchor for p in parts])
+        if not parts:
+            return _Part(pred, anchor, "False")
+        return _Part(pred, anchor, "(" + f" {op} ".join(self.source(p) for p in parts) + ")")
+
+    def generate(self, part: _Part, label: str) -> Predicate:
+        """Compile the part's source once into a function of the record (the closures if Python's parser balks)."""
+        try:
+            code = compile(f"lambda r: {self.source(part)}", f"<rule {label}>", "eval")
+        except (SyntaxError, RecursionError, MemoryError, ValueError):
+            return part.pred  # nesting deeper than the parser allows: same semantics, one call per node
+        predicate: Predicate = eval(code, self.namespace)  # noqa: S307 - source holds generated names only
+        return predicate
+
+    def _inline_strings(self, field: str, ops: list[tuple[bool, str]], fallback: Predicate) -> str:
+        """Source of a field leaf: string values run ``ops`` inline; other values call the closure leaf.
+
+        ``ops`` are (case-insensitive?, template) with ``{v}`` for the value (or
+        its lower-cased form for case-insensitive ones), ORed together.
+        """
+        value, lowered = self.bind(None, "v"), self.bind(None, "l")
+        del self.namespace[value], self.namespace[lowered]
+        ordered = sorted(ops, key=lambda op: not op[0])  # case-insensitive first: the first one lowers
+        texts = []
+        assigned = False
+        for insensitive, template in ordered:
+            if insensitive:
+                subject = lowered if assigned else f"({lowered} := {value}.lower())"
+                assigned = True
+            else:
+                subject = value
+            texts.append(template.format(v=subject))
+        name = self.bind(field, "f")
+        leaf = self.bind(fallback, "n")
+        return (
+            f"((({value} := r.get({name})).__class__ is str and ({' or '.join(texts)}))"
+            f" or ({value}.__class__ is not str and {value} is not None and {leaf}(r)))"
+        )
+
+    # -- condition nodes ---------------------------------------------------------------------------
+
+    def node(self, node: ConditionNode) -> _Part:
         if node is None:
-            return _false, None
+            return _Part(_false, None, "False")
         if isinstance(node, ConditionAND):
-            parts = [self.node(a) for a in node.args]
-            return _and([p for p, _ in parts]), _best_anchor([a for _, a in parts])
+            return self.combine("and", [self.node(a) for a in node.args])
         if isinstance(node, ConditionOR):
             return self._or_node(node)
         if isinstance(node, ConditionNOT):
-            inner, _ = self.node(node.args[0])
-            return (lambda r: not inner(r)), None
+            inner = self.node(node.args[0])
+            pred = inner.pred
+            return _Part(lambda r: not pred(r), None, f"(not {self.source(inner)})")
         if isinstance(node, ConditionFieldEqualsValueExpression):
             return self._field(node.field, [node.value])
         if isinstance(node, ConditionValueExpression):
             tests = self._tests(node.value, keyword=True)
-            return _keyword_leaf(_any_value(tests)), None
+            return _Part(_keyword_leaf(_any_value(tests)), None)
         raise CompileError(f"unsupported condition element {type(node).__name__}")
 
-    def _or_node(self, node: ConditionOR) -> tuple[Predicate, Anchor | None]:
+    def _or_node(self, node: ConditionOR) -> _Part:
         """Merge ORed values of one field into one leaf (one lookup, one set test) before ORing the rest."""
         by_field: dict[str, list[SigmaType]] = {}
         others: list[ConditionNode] = []
@@ -289,24 +367,25 @@ class _Compiler:
                 others.append(arg)
         parts = [self._field(f, vals) for f, vals in by_field.items()]
         parts += [self.node(n) for n in others]
-        return _or([p for p, _ in parts]), _union_anchor([a for _, a in parts])
+        return parts[0] if len(parts) == 1 else self.combine("or", parts)
 
-    def _field(self, field: str, values: list[SigmaType]) -> tuple[Predicate, Anchor | None]:
+    def _field(self, field: str, values: list[SigmaType]) -> _Part:
         """One leaf for a field and values ORed together."""
         self.fields.add(field)
         if len(values) == 1:
             value = values[0]
             if isinstance(value, SigmaNull):
-                return _null_leaf(field), None
+                return _Part(_null_leaf(field), None)
             if isinstance(value, SigmaExists):
-                return _exists_leaf(field, bool(value)), None
+                return _Part(_exists_leaf(field, bool(value)), None)
             if isinstance(value, SigmaFieldReference):
                 self.fields.add(value.field)
-                return _fieldref_leaf(field, value), None
+                return _Part(_fieldref_leaf(field, value), None)
         flat = list(self._flatten(values))
         exact: list[SigmaString] = []
         affixes: dict[tuple[str, bool], list[str]] = {}
         tests: list[V.ValueTest] = []
+        ops: list[tuple[bool, str]] | None = []
         anchor_values: set[str] | None = set()
         for value in flat:
             if isinstance(value, SigmaString):
@@ -321,15 +400,75 @@ class _Compiler:
                     affixes.setdefault((shape.kind, shape.cased), []).append(shape.pattern)
                 else:
                     tests.append(shape.test())
+                    if ops is not None:
+                        ops.append(self._shape_op(shape))
             else:
-                anchor_values = None
+                anchor_values = _scalar_anchor(value, anchor_values)
+                ops = None
                 tests.extend(self._tests(value, keyword=False))
         if exact:
             tests.insert(0, V.string_set_test(exact) if len(exact) > 1 else V.string_test(exact[0]))
+            if ops is not None:
+                patterns = sorted({"".join(p for p in v.s if isinstance(p, str)).lower() for v in exact})
+                if len(patterns) == 1:
+                    ops.append((True, "{v} == " + self.bind(patterns[0])))
+                else:
+                    ops.append((True, "{v} in " + self.bind(frozenset(patterns))))
         for (kind, cased), patterns in affixes.items():
             tests.append(V.affix_test(kind, patterns, cased=cased))
+            if ops is not None:
+                if kind == "contains":
+                    ops.extend((not cased, self.bind(p) + " in {v}") for p in patterns)
+                else:
+                    ops.append((not cased, "{v}." + kind + "(" + self.bind(tuple(patterns)) + ")"))
         anchor = (field, frozenset(anchor_values)) if anchor_values else None
-        return field_leaf(field, _any_value(tests)), anchor
+        leaf = field_leaf(field, _any_value(tests))
+        if ops:
+            source: str | None = self._inline_strings(field, ops, leaf)
+        else:
+            source = self._inline_scalars(field, flat, leaf)
+        return _Part(leaf, anchor, source)
+
+    def _inline_scalars(self, field: str, values: list[SigmaType], fallback: Predicate) -> str | None:
+        """Source of a leaf over numbers, booleans and comparisons: ``int`` and ``bool`` values run inline.
+
+        Every other value (text, floats, lists) calls the closure leaf, which
+        parses numeric text and so on; ``None`` when a value is of another kind.
+        """
+        int_ops: list[str] = []
+        bool_ops: list[str] = []
+        for value in values:
+            if isinstance(value, SigmaTimestampPart):
+                return None
+            if isinstance(value, SigmaBool):
+                int_ops.append(f"{{v}} == {int(bool(value.boolean))}")
+                bool_ops.append("{v} is " + ("True" if value.boolean else "False"))
+            elif isinstance(value, SigmaNumber):
+                int_ops.append("{v} == " + self.bind(value.number))
+            elif isinstance(value, SigmaCompareExpression):
+                int_ops.append("{v} " + _COMPARE_SOURCE[value.op] + " " + self.bind(value.number.number))
+            else:
+                return None
+        if not int_ops:
+            return None
+        v = self.bind(None, "v")
+        del self.namespace[v]
+        name, leaf = self.bind(field, "f"), self.bind(fallback, "n")
+        ints = " or ".join(op.format(v=v) for op in int_ops)
+        bools = " or ".join(op.format(v=v) for op in bool_ops) or "False"
+        return (
+            f"((({v} := r.get({name})).__class__ is int and ({ints})) or ({v}.__class__ is bool and ({bools}))"
+            f" or ({v}.__class__ is not int and {v}.__class__ is not bool and {v} is not None and {leaf}(r)))"
+        )
+
+    def _shape_op(self, shape: V.StringShape) -> tuple[bool, str]:
+        """Inline template of an ``any``, case-sensitive exact or regex-shaped string test."""
+        if shape.kind == "any":
+            return (False, "True")
+        if shape.kind == "exact":
+            return (not shape.cased, "{v} == " + self.bind(shape.pattern))
+        assert shape.regex is not None
+        return (not shape.cased, self.bind(shape.regex.fullmatch) + "({v}) is not None")
 
     def _flatten(self, values: list[SigmaType]) -> Iterator[SigmaType]:
         """Expansions (base64offset, windash) and expand placeholders become plain ORed values."""
@@ -395,6 +534,30 @@ class _Compiler:
             else:
                 pieces.append(part)
         return SigmaRegularExpression("".join(pieces), value.flags)
+
+
+_COMPARE_SOURCE = {
+    CompareOperators.LT: "<",
+    CompareOperators.LTE: "<=",
+    CompareOperators.GT: ">",
+    CompareOperators.GTE: ">=",
+    CompareOperators.NEQ: "!=",
+}
+
+
+def _scalar_anchor(value: SigmaType, found: set[str] | None) -> set[str] | None:
+    """Add the index keys of a boolean or number value (as ``text_of`` writes matching record values), or give up.
+
+    A boolean matches ``true``/``false`` in any case and 1/0; a number matches
+    numbers and numeric text, which the index looks up in canonical form.
+    """
+    if found is None or isinstance(value, SigmaTimestampPart):
+        return None
+    if isinstance(value, SigmaBool):
+        return found | ({"true", "1"} if value.boolean else {"false", "0"})
+    if isinstance(value, SigmaNumber):
+        return found | {V.text_of(value.number) or ""}
+    return None
 
 
 def _as_contains(value: SigmaString) -> SigmaString:

@@ -15,8 +15,9 @@ import bisect
 import datetime as dt
 import operator
 import statistics
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sigma.correlations import (
@@ -80,9 +81,13 @@ class _Event:
     record: Record
 
 
+Groups = dict[tuple[Any, ...], list[_Event]]
+"""One run's records per group (the ``group-by`` values) of one correlation rule."""
+
+
 @dataclass
 class Tracker:
-    """State of one correlation rule during one ``evaluate`` run."""
+    """One correlation rule, ready to evaluate; the per-run state lives in a ``Groups`` mapping."""
 
     rule: Rule
     sigma: SigmaCorrelationRule
@@ -90,7 +95,6 @@ class Tracker:
     group_by: list[str]
     aliases: dict[str, dict[str, str]]
     timespan_s: int
-    groups: dict[tuple[Any, ...], list[_Event]] = field(default_factory=dict)
 
     @classmethod
     def create(cls, sigma: SigmaCorrelationRule, rule: Rule) -> Tracker:
@@ -117,88 +121,86 @@ class Tracker:
             timespan_s=int(sigma.timespan.seconds),
         )
 
-    def reset(self) -> None:
-        self.groups = {}
-
     def _value(self, reference: str, name: str, record: Record) -> FieldValue:
         mapping = self.aliases.get(name)
         return record.get(mapping.get(reference, name) if mapping else name)
 
-    def add(self, reference: str, record: Record) -> None:
-        """Remember that the referenced rule ``reference`` matched ``record``."""
+    def add(self, groups: Groups, reference: str, record: Record) -> None:
+        """Remember in ``groups`` (one run's state) that the referenced rule ``reference`` matched ``record``."""
         key = tuple(_hashable(self._value(reference, name, record)) for name in self.group_by)
-        self.groups.setdefault(key, []).append(_Event(record_time(record), reference, record))
+        groups.setdefault(key, []).append(_Event(record_time(record), reference, record))
 
     # -- evaluation ----------------------------------------------------------------------------
 
-    def results(self) -> Iterator[Record]:
+    def results(self, groups: Groups) -> Iterator[Record]:
         """One synthesized record per group whose condition holds in some window."""
-        for key, events in self.groups.items():
+        for key, events in groups.items():
             window = self._best_window(events)
             if window is not None:
                 yield self._synthesize(key, *window)
 
-    def _windows(self, events: list[_Event]) -> Iterator[list[_Event]]:
+    def _best_window(self, events: list[_Event]) -> tuple[list[_Event], Scalar] | None:
+        """The window where the condition holds with the most records (then the largest measure, then the first).
+
+        Windows start at each record in time order and span ``timespan``; two
+        pointers and a running state make this linear in the group's size
+        (``temporal_ordered`` also scans each window for the order).
+        """
         if any(e.time is None for e in events):
-            yield events
-            return
+            state = _WindowState(self)
+            for event in events:
+                state.add(event)
+            held, measured = self._holds(state, events)
+            return (events, measured) if held else None
         ordered = sorted(events, key=lambda e: e.time or 0.0)
         times = [e.time or 0.0 for e in ordered]
+        state = _WindowState(self)
+        best: tuple[int, int, Scalar] | None = None
+        end = 0
         for start, begin in enumerate(times):
-            end = bisect.bisect_right(times, begin + self.timespan_s)
-            yield ordered[start:end]
-            if end == len(ordered):
-                return
+            while end < len(ordered) and times[end] <= begin + self.timespan_s:
+                state.add(ordered[end])
+                end += 1
+            held, measured = self._holds(state, ordered, start, end)
+            if held and (best is None or (end - start, _rank(measured)) > (best[1] - best[0], _rank(best[2]))):
+                best = (start, end, measured)
+            state.remove(ordered[start])
+        if best is None:
+            return None
+        return ordered[best[0] : best[1]], best[2]
 
-    def _best_window(self, events: list[_Event]) -> tuple[list[_Event], Scalar] | None:
-        """The window where the condition holds with the largest measured value (first one on ties)."""
-        best: tuple[list[_Event], Scalar] | None = None
-        for window in self._windows(events):
-            held, measured = self._holds(window)
-            if held and (best is None or _rank(measured) > _rank(best[1])):
-                best = (window, measured)
-        return best
-
-    def _holds(self, window: list[_Event]) -> tuple[bool, Scalar]:
+    def _holds(
+        self, state: _WindowState, events: list[_Event], start: int = 0, end: int | None = None
+    ) -> tuple[bool, Scalar]:
         kind = self.sigma.type
         condition = self.sigma.condition
         if kind in (SigmaCorrelationType.TEMPORAL, SigmaCorrelationType.TEMPORAL_ORDERED):
-            present = {e.reference for e in window}
+            present = state.present()
             if isinstance(condition, SigmaExtendedCorrelationCondition):
                 return _extended(condition.parsed, present), len(present)
-            if kind == SigmaCorrelationType.TEMPORAL_ORDERED and not self._in_order(window):
+            if kind == SigmaCorrelationType.TEMPORAL_ORDERED and not self._in_order(events[start:end]):
                 return False, len(present)
             assert isinstance(condition, SigmaCorrelationCondition)
             return _OPS[condition.op](len(present), condition.count), len(present)
         assert isinstance(condition, SigmaCorrelationCondition)
-        measured = self._measure(window, condition)
+        measured = state.measure(condition)
         if measured is None:
             return False, None
         return _OPS[condition.op](measured, condition.count), measured
 
-    def _measure(self, window: list[_Event], condition: SigmaCorrelationCondition) -> float | int | None:
-        kind = self.sigma.type
-        if kind == SigmaCorrelationType.EVENT_COUNT:
-            return len(window)
-        names = condition.fieldref if isinstance(condition.fieldref, list) else [condition.fieldref or ""]
-        values = [self._value(e.reference, name, e.record) for e in window for name in names]
-        flat = [item for v in values for item in (v if isinstance(v, list) else [v]) if item is not None]
-        if kind == SigmaCorrelationType.VALUE_COUNT:
-            return len({text_of(v) for v in flat})
-        numbers = [n for n in (number_of(v) for v in flat) if n is not None]
-        if not numbers:
-            return None
-        if kind == SigmaCorrelationType.VALUE_SUM:
-            return sum(numbers)
-        if kind == SigmaCorrelationType.VALUE_AVG:
-            return statistics.fmean(numbers)
-        if kind == SigmaCorrelationType.VALUE_MEDIAN:
-            return statistics.median(numbers)
-        if kind == SigmaCorrelationType.VALUE_PERCENTILE:
-            ordered = sorted(numbers)
-            rank = max(0, min(len(ordered) - 1, round((condition.percentile or 50) / 100 * (len(ordered) - 1))))
-            return ordered[rank]
-        raise CorrelationError(f"unsupported correlation type {kind}")
+    def field_values(self, event: _Event) -> list[Scalar]:
+        """The condition field's values of one event (aliases applied, lists flattened, nulls dropped)."""
+        condition = self.sigma.condition
+        if not isinstance(condition, SigmaCorrelationCondition) or not condition.fieldref:
+            return []
+        names = condition.fieldref if isinstance(condition.fieldref, list) else [condition.fieldref]
+        values: list[Scalar] = []
+        for name in names:
+            value = self._value(event.reference, name, event.record)
+            for item in value if isinstance(value, list) else [value]:
+                if item is not None:
+                    values.append(item)
+        return values
 
     def _in_order(self, window: list[_Event]) -> bool:
         """Each referenced rule matched, in the listed order, within the window."""
@@ -237,8 +239,85 @@ class Tracker:
         return record
 
 
+class _WindowState:
+    """Running measures of the events inside the current window: added at the end, removed at the start."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+        self.count = 0
+        self.references: Counter[str] = Counter()
+        self.texts: Counter[str | None] = Counter()
+        self.total = 0.0
+        self.numbers: list[float] = []
+        self.needs_values = tracker.sigma.type not in (
+            SigmaCorrelationType.EVENT_COUNT,
+            SigmaCorrelationType.TEMPORAL,
+            SigmaCorrelationType.TEMPORAL_ORDERED,
+        )
+
+    def add(self, event: _Event) -> None:
+        self.count += 1
+        self.references[event.reference] += 1
+        if self.needs_values:
+            for value in self.tracker.field_values(event):
+                self.texts[text_of(value)] += 1
+                number = number_of(value)
+                if number is not None:
+                    self.total += number
+                    bisect.insort(self.numbers, float(number))
+
+    def remove(self, event: _Event) -> None:
+        self.count -= 1
+        self.references[event.reference] -= 1
+        if self.needs_values:
+            for value in self.tracker.field_values(event):
+                text = text_of(value)
+                self.texts[text] -= 1
+                if not self.texts[text]:
+                    del self.texts[text]
+                number = number_of(value)
+                if number is not None:
+                    self.total -= number
+                    del self.numbers[bisect.bisect_left(self.numbers, float(number))]
+
+    def present(self) -> set[str]:
+        return {name for name, count in self.references.items() if count > 0}
+
+    def measure(self, condition: SigmaCorrelationCondition) -> float | int | None:
+        kind = self.tracker.sigma.type
+        if kind == SigmaCorrelationType.EVENT_COUNT:
+            return self.count
+        if kind == SigmaCorrelationType.VALUE_COUNT:
+            return len(self.texts)
+        numbers = self.numbers
+        if not numbers:
+            return None
+        if kind == SigmaCorrelationType.VALUE_SUM:
+            return _tidy(self.total)
+        if kind == SigmaCorrelationType.VALUE_AVG:
+            return self.total / len(numbers)
+        if kind == SigmaCorrelationType.VALUE_MEDIAN:
+            return _tidy(statistics.median(numbers))
+        if kind == SigmaCorrelationType.VALUE_PERCENTILE:
+            rank = round((condition.percentile or 50) / 100 * (len(numbers) - 1))
+            return _tidy(numbers[max(0, min(len(numbers) - 1, rank))])
+        raise CorrelationError(f"unsupported correlation type {kind}")
+
+
+def _tidy(number: float) -> float | int:
+    """Whole sums and medians as integers, so ``correlation.value`` reads 1100 rather than 1100.0."""
+    return int(number) if float(number).is_integer() else number
+
+
 def _hashable(value: FieldValue) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+    """A group-by value usable as a dict key: lists become tuples, anything else unhashable its text."""
+    if isinstance(value, list):
+        value = tuple(value)  # type: ignore[assignment]
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
 
 
 def _rank(value: Scalar) -> float:

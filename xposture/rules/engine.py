@@ -23,10 +23,13 @@ from xposture.errors import RuleError
 from xposture.model import TYPE, Record, Severity
 from xposture.rules import correlation as C
 from xposture.rules.compiler import CompileError, Predicate, compile_rule
-from xposture.rules.loader import error_text, load_files, rule_label
+from xposture.rules.loader import error_text, load_files, rule_label, sibling_tests
 from xposture.rules.model import Match, Rule
 from xposture.rules.routing import PRODUCT_FIELD, SERVICE_FIELD, narrows, record_type_for
-from xposture.rules.values import text_of
+from xposture.rules.values import number_of, text_of
+
+RETIRED_STATUSES = frozenset({"deprecated", "unsupported"})
+"""Rules with these Sigma statuses are listed but never evaluated: retired by their authors, or skipped by ``sigma convert``."""
 
 
 @dataclass(slots=True)
@@ -43,13 +46,25 @@ class _Entry:
 
 
 class _Group:
-    """The rules one kind of record is checked against: unanchored ones and a per-field anchor index."""
+    """The rules one kind of record is checked against: unanchored ones and a per-field anchor index.
 
-    __slots__ = ("entries", "index", "size", "unanchored")
+    Index keys are lower-cased value texts. A field whose keys include numbers
+    is also looked up with numeric text in canonical form (``"0502"`` and
+    ``"502.0"`` find the rules anchored on ``502``), since number tests match
+    numeric text.
+    """
+
+    __slots__ = ("entries", "index", "ordered", "size", "unanchored")
+
+    DIRECT_UP_TO = 3
+    """Groups this small check every rule directly: cheaper than looking anchors up."""
 
     def __init__(self, entries: list[_Entry], anchors: Mapping[int, tuple[str, frozenset[str]]]) -> None:
         self.entries = {e.position: e for e in entries}
         self.size = len(entries)
+        self.ordered: tuple[_Entry, ...] | None = None
+        if len(entries) <= self.DIRECT_UP_TO or not any(e.position in anchors for e in entries):
+            self.ordered = tuple(entries)
         self.unanchored = [e.position for e in entries if e.position not in anchors]
         by_field: dict[str, dict[str, list[int]]] = {}
         for e in entries:
@@ -59,42 +74,57 @@ class _Group:
             table = by_field.setdefault(anchor[0], {})
             for value in anchor[1]:
                 table.setdefault(value, []).append(e.position)
-        self.index = tuple((f, {v: tuple(p) for v, p in t.items()}) for f, t in by_field.items())
+        self.index = tuple(
+            (f, {v: tuple(p) for v, p in t.items()}, any(number_of(v) is not None for v in t))
+            for f, t in by_field.items()
+        )
 
     def candidates(self, record: Record) -> list[int]:
         """Rule positions to check for this record, in rule order."""
         found = list(self.unanchored)
         sources = 1 if found else 0
-        for field, table in self.index:
+        for field, table, numeric in self.index:
             value = record.get(field)
             if value is None:
                 continue
-            if value.__class__ is str:
+            if value.__class__ is str and not numeric:
                 hit = table.get(value.lower())  # type: ignore[union-attr]
                 if hit:
                     found.extend(hit)
                     sources += 1
-            else:
-                items = value if isinstance(value, list) else [value]
-                for item in items:
-                    text = text_of(item)
-                    if text is None:
-                        continue
-                    hit = table.get(text.lower())
-                    if hit:
-                        found.extend(hit)
-                        sources += 2
+                continue
+            for item in value if isinstance(value, list) else (value,):
+                text = text_of(item)
+                if text is None:
+                    continue
+                hit = table.get(text.lower())
+                if hit:
+                    found.extend(hit)
+                    sources += 2
+                if numeric and item.__class__ is str:
+                    number = number_of(item)
+                    canonical = text_of(number) if number is not None else None
+                    if canonical is not None and canonical != text:
+                        hit = table.get(canonical)
+                        if hit:
+                            found.extend(hit)
+                            sources += 2
         if sources > 1:
             return sorted(set(found))
         return found
 
 
 class RuleSet:
-    """Loaded, compiled rules; ``errors`` lists every rule that could not be loaded or compiled, with its file."""
+    """Loaded, compiled rules; ``errors`` lists every rule that could not be loaded or compiled, with its file.
+
+    ``retired`` lists the rules of ``rules`` that are ``deprecated`` or
+    ``unsupported``: they are listed, never evaluated.
+    """
 
     def __init__(self, rules: list[Rule], errors: list[RuleError]) -> None:
         self.rules = rules
         self.errors = errors
+        self.retired: list[Rule] = []
         self._entries: list[_Entry] = []
         self._anchors: dict[int, tuple[str, frozenset[str]]] = {}
         self._by_type: dict[str, list[_Entry]] = {}
@@ -156,10 +186,18 @@ class RuleSet:
                 detections.append((sigma_rule, meta))
         by_sigma: dict[int, _Entry] = {}
         for sigma_rule, meta in detections:
+            if meta.status in RETIRED_STATUSES:
+                ruleset.rules.append(meta)
+                ruleset.retired.append(meta)
+                continue
             try:
                 result = compile_rule(sigma_rule, policy)
             except (CompileError, SigmaError, ValueError) as exc:
                 errors.append(RuleError(error_text(exc), file=_file(sigma_rule), rule=rule_label(sigma_rule)))
+                continue
+            except Exception as exc:  # a rule file must never stop a scan; say what broke instead
+                message = f"cannot compile: {type(exc).__name__}: {error_text(exc)}"
+                errors.append(RuleError(message, file=_file(sigma_rule), rule=rule_label(sigma_rule)))
                 continue
             if result.anchor is not None:
                 ruleset._anchors[len(ruleset._entries)] = result.anchor
@@ -229,36 +267,50 @@ class RuleSet:
 
     def evaluate(self, records: Iterable[Record]) -> Iterator[Match]:
         """Yield a ``Match`` for every (rule, record) that holds, then the correlation matches at the end."""
-        for tracker in self._trackers:
-            tracker.reset()
+        runs: dict[int, C.Groups] = {id(t): {} for t in self._trackers}
         groups = self._groups
         for record in records:
             key = (record.get(TYPE), record.get(PRODUCT_FIELD), record.get(SERVICE_FIELD))
-            group = groups.get(key) or self._group(key)
+            try:
+                group = groups.get(key) or self._group(key)
+            except TypeError:  # a list where a record type belongs: no rule is routed to it
+                continue
             if not group.size:
                 continue
-            entries = group.entries
-            for position in group.candidates(record):
-                entry = entries[position]
+            if group.ordered is not None:
+                candidates: Iterable[_Entry] = group.ordered
+            else:
+                entries = group.entries
+                candidates = [entries[p] for p in group.candidates(record)]
+            for entry in candidates:
                 if entry.predicate(record):
                     if entry.output:
                         yield Match(entry.rule, record)
                     for tracker, reference in entry.feeds:
-                        tracker.add(reference, record)
+                        tracker.add(runs[id(tracker)], reference, record)
         for tracker in self._trackers:
-            for synthesized in tracker.results():
+            for synthesized in tracker.results(runs[id(tracker)]):
                 yield Match(tracker.rule, synthesized)
+
+    def _group_of(self, record: Record) -> _Group | None:
+        try:
+            return self._group((record.get(TYPE), record.get(PRODUCT_FIELD), record.get(SERVICE_FIELD)))
+        except TypeError:  # unhashable routing fields: no rule is routed to such a record
+            return None
 
     def check(self, record: Record) -> list[Rule]:
         """Detection rules that hold for one record (correlations are not evaluated)."""
-        group = self._group((record.get(TYPE), record.get(PRODUCT_FIELD), record.get(SERVICE_FIELD)))
+        group = self._group_of(record)
+        if group is None:
+            return []
         return [group.entries[p].rule for p in group.candidates(record) if group.entries[p].predicate(record)]
 
     def considered(self, records: Iterable[Record]) -> int:
         """Record·rule pairs routing puts in front of each other (the benchmark's unit of work)."""
         total = 0
         for record in records:
-            total += self._group((record.get(TYPE), record.get(PRODUCT_FIELD), record.get(SERVICE_FIELD))).size
+            group = self._group_of(record)
+            total += group.size if group is not None else 0
         return total
 
 
@@ -306,6 +358,8 @@ def _metadata(rule: SigmaRule | SigmaCorrelationRule, pack: str) -> Rule:
         record_type = record_type_for(logsource.category, logsource.product, logsource.service)
         correlation = ""
     tests = custom.get("tests")
+    if tests is None:
+        tests = sibling_tests(path)
     rule_id = str(rule.id) if rule.id is not None else (str(rule.name) if rule.name else "")
     if not rule_id:
         raise ValueError("rule has neither an id nor a name")

@@ -22,6 +22,8 @@ from sigma.rule import SigmaRule
 from xposture.errors import RuleError
 
 RULE_SUFFIXES = (".yml", ".yaml")
+TESTS_SUFFIXES = (".tests.yml", ".tests.yaml")
+"""A rule's examples may live beside it in ``<rule file stem>.tests.yml``; such files are not rules."""
 
 
 @dataclass
@@ -38,7 +40,13 @@ def rule_files(paths: Iterable[Path], errors: list[RuleError]) -> list[Path]:
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in RULE_SUFFIXES))
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.suffix.lower() in RULE_SUFFIXES and not p.name.lower().endswith(TESTS_SUFFIXES)
+                )
+            )
         elif path.is_file():
             found.append(path)
         else:
@@ -47,9 +55,15 @@ def rule_files(paths: Iterable[Path], errors: list[RuleError]) -> list[Path]:
 
 
 def error_text(exc: BaseException) -> str:
-    """One line saying what is wrong, without pySigma's repeated location suffix."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text.split(" in file ")[0] if isinstance(exc, SigmaError) else text
+    """One line saying what is wrong (and where in the file, for YAML), without pySigma's location suffix."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        return f"invalid YAML: {exc.problem or exc.context or 'syntax error'}{where}"
+    if isinstance(exc, SigmaError) and exc.args:
+        return str(exc.args[0]).strip()
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def rule_label(rule: SigmaRule | SigmaCorrelationRule) -> str | None:
@@ -66,11 +80,15 @@ def load_files(paths: Sequence[Path], extra_filters: Sequence[Path] = ()) -> Loa
     loaded = Loaded()
     collections: list[SigmaCollection] = []
     seen_ids: dict[str, Path] = {}
+    seen_names: dict[str, Path] = {}
     for path in rule_files([*paths, *extra_filters], loaded.errors):
         try:
             collection = SigmaCollection.load_ruleset([path], collect_errors=True, resolve_references=False)
-        except (yaml.YAMLError, SigmaError, OSError, UnicodeDecodeError, TypeError, AttributeError) as exc:
-            loaded.errors.append(RuleError(f"cannot parse: {error_text(exc)}", file=str(path)))
+        except Exception as exc:  # any broken file is reported with its reason; the others still load
+            reason = error_text(exc)
+            if isinstance(exc, TypeError | AttributeError):
+                reason = "not a Sigma rule document (expected a YAML mapping)"
+            loaded.errors.append(RuleError(f"cannot parse: {reason}", file=str(path)))
             continue
         for err in collection.errors:
             loaded.errors.append(RuleError(error_text(err), file=str(path)))
@@ -84,6 +102,15 @@ def load_files(paths: Sequence[Path], extra_filters: Sequence[Path] = ()) -> Loa
                     loaded.errors.append(
                         RuleError(
                             f"duplicate rule id {rule.id} (first in {first})", file=str(path), rule=rule_label(rule)
+                        )
+                    )
+                    continue
+            if rule.name:
+                first = seen_names.setdefault(str(rule.name), path)
+                if first != path:
+                    loaded.errors.append(
+                        RuleError(
+                            f"duplicate rule name {rule.name} (first in {first})", file=str(path), rule=str(rule.name)
                         )
                     )
                     continue
@@ -104,3 +131,23 @@ def load_files(paths: Sequence[Path], extra_filters: Sequence[Path] = ()) -> Loa
 
 def _file_of(rule: SigmaRule | SigmaCorrelationRule) -> str | None:
     return str(rule.source.path) if rule.source is not None and rule.source.path else None
+
+
+def sibling_tests(path: Path | None) -> dict[str, object] | None:
+    """The ``match``/``nomatch`` mapping of a rule file's ``<stem>.tests.yml`` sibling, if there is one.
+
+    Raises ``ValueError`` naming the file when it exists but is not a YAML mapping.
+    """
+    if path is None:
+        return None
+    for suffix in TESTS_SUFFIXES:
+        sibling = path.with_name(path.stem + suffix)
+        if sibling.is_file():
+            try:
+                document = yaml.safe_load(sibling.read_text(encoding="utf-8"))
+            except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"cannot read the tests file {sibling}: {error_text(exc)}") from exc
+            if not isinstance(document, dict):
+                raise ValueError(f"the tests file {sibling} must hold a mapping with 'match' and 'nomatch'")
+            return document
+    return None

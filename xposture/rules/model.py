@@ -12,13 +12,14 @@ OWN_PRODUCT = "xposture"
 """``logsource.product`` of our own packs: their category is an xposture record type."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
     """One loaded rule, as people and reports see it; the compiled predicate lives in the ``RuleSet``.
 
     ``record_type`` is the record type the rule is routed to (``docs/rules.md``,
     "Routing"); ``correlation`` is the correlation type for correlation rules
-    and empty for detection rules.
+    and empty for detection rules. Rules compare and hash by identity: one
+    loaded rule is one object, and its list fields would not hash anyway.
     """
 
     id: str

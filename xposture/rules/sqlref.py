@@ -53,9 +53,9 @@ def _regexp(pattern: str, value: object) -> bool:
 
 def convert_rules(paths: Sequence[Path]) -> list[SqlRule]:
     """Convert every detection rule under ``paths`` with the SQLite backend (correlations are skipped)."""
-    from sigma.backends.sqlite import sqliteBackend
+    from xposture.rules.convert import backend_class
 
-    backend = sqliteBackend()
+    backend = backend_class("sqlite")()
     collection = SigmaCollection.load_ruleset(list(paths), collect_errors=True)
     converted: list[SqlRule] = []
     for rule in collection.rules:
@@ -105,7 +105,7 @@ def build_database(records: Sequence[tuple[int, Record]]) -> sqlite3.Connection:
         placeholders = ", ".join("?" for _ in range(len(names) + 1))
         column_list = ", ".join(["rowid", *(_quote(n) for n in names)])
         connection.executemany(
-            f"INSERT INTO logs ({column_list}) VALUES ({placeholders})",
+            f"INSERT INTO logs ({column_list}) VALUES ({placeholders})",  # noqa: S608 - identifiers are quoted, values bound
             ([index + 1, *(_cell(record.get(n)) for n in names)] for index, record in records),
         )
     return connection
@@ -125,22 +125,25 @@ def run_query(connection: sqlite3.Connection, query: str) -> list[int]:
     raise sqlite3.OperationalError("too many missing columns")
 
 
-def evaluate(rules: Iterable[SqlRule], records: Sequence[Record], *, routing: bool = True) -> SqlResult:
-    """Run converted rules over records; with ``routing`` each rule only sees records of its record type."""
+def build_databases(records: Sequence[Record], *, routing: bool = True) -> dict[str | None, sqlite3.Connection]:
+    """One database per record type (``routing``) or one for all records, keyed ``None``."""
+    if not routing:
+        return {None: build_database(list(enumerate(records)))}
+    by_type: dict[str, list[tuple[int, Record]]] = {}
+    for index, record in enumerate(records):
+        by_type.setdefault(str(record.get(TYPE)), []).append((index, record))
+    return {t: build_database(rows) for t, rows in by_type.items()}
+
+
+def run_rules(rules: Iterable[SqlRule], databases: dict[str | None, sqlite3.Connection]) -> SqlResult:
+    """Run converted rules against databases from ``build_databases``."""
     result = SqlResult()
-    rules = list(rules)
-    if routing:
-        by_type: dict[str, list[tuple[int, Record]]] = {}
-        for index, record in enumerate(records):
-            by_type.setdefault(str(record.get(TYPE)), []).append((index, record))
-        databases = {t: build_database(rows) for t, rows in by_type.items()}
-    else:
-        everything = build_database(list(enumerate(records)))
+    routing = None not in databases
     for rule in rules:
         if rule.query is None:
             result.failed[rule.rule_id] = rule.error
             continue
-        connection = databases.get(rule.record_type) if routing else everything
+        connection = databases.get(rule.record_type) if routing else databases[None]
         if connection is None:
             continue
         try:
@@ -149,3 +152,8 @@ def evaluate(rules: Iterable[SqlRule], records: Sequence[Record], *, routing: bo
         except sqlite3.Error as exc:
             result.failed[rule.rule_id] = str(exc)
     return result
+
+
+def evaluate(rules: Iterable[SqlRule], records: Sequence[Record], *, routing: bool = True) -> SqlResult:
+    """Run converted rules over records; with ``routing`` each rule only sees records of its record type."""
+    return run_rules(rules, build_databases(records, routing=routing))

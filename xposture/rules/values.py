@@ -44,7 +44,7 @@ _REGEX_FLAGS = {
     SigmaRegularExpressionFlag.MULTILINE: re.MULTILINE,
     SigmaRegularExpressionFlag.DOTALL: re.DOTALL,
 }
-_COMPARE = {
+_COMPARE: dict[CompareOperators, Callable[[float, float], bool]] = {
     CompareOperators.LT: operator.lt,
     CompareOperators.LTE: operator.le,
     CompareOperators.GT: operator.gt,
@@ -97,7 +97,14 @@ class StringShape:
 
     def __init__(self, value: SigmaString, *, cased: bool) -> None:
         self.cased = cased
-        parts = [p if isinstance(p, SpecialChars) else (p if cased else p.lower()) for p in value.s]
+        parts: list[str | SpecialChars] = []
+        for part in value.s:
+            if isinstance(part, SpecialChars):
+                parts.append(part)
+            elif isinstance(part, str):
+                parts.append(part if cased else part.lower())
+            else:
+                raise ValueError(f"placeholder %{part.name}% was not filled")
         self.regex: re.Pattern[str] | None = None
         texts = [p for p in parts if isinstance(p, str)]
         specials = [p for p in parts if isinstance(p, SpecialChars)]
@@ -185,7 +192,7 @@ def affix_test(kind: str, patterns: list[str], *, cased: bool) -> ValueTest:
         text = v if v.__class__ is str else text_of(v) or ""
         if not cased:
             text = text.lower()  # type: ignore[union-attr]
-        for needle in needles:
+        for needle in needles:  # an explicit loop: faster than any() here
             if needle in text:  # type: ignore[operator]
                 return True
         return False
@@ -212,16 +219,16 @@ def number_test(value: SigmaNumber) -> ValueTest:
 
 
 def bool_test(value: SigmaBool) -> ValueTest:
-    """Boolean equality: ``true``/``false`` text (any case) and 1/0 integers count as booleans."""
+    """Boolean equality: a boolean, ``true``/``false`` text in any case, and 1/0 as integers or text."""
     wanted = bool(value.boolean)
-    text = "true" if wanted else "false"
+    texts = ("true", "1") if wanted else ("false", "0")
 
     def test(v: Scalar) -> bool:
         cls = v.__class__
         if cls is bool:
             return v is wanted
         if cls is str:
-            return v.lower() == text  # type: ignore[union-attr]
+            return v.lower() in texts  # type: ignore[union-attr]
         if cls is int:
             return v == int(wanted)
         return False
@@ -281,7 +288,7 @@ def compare_test(value: SigmaCompareExpression) -> ValueTest:
     def test(v: Scalar) -> bool:
         cls = v.__class__
         if cls is int or cls is float:
-            return op(v, bound)  # type: ignore[no-any-return]
+            return op(v, bound)  # type: ignore[arg-type]
         if cls is str:
             number = number_of(v)
             return number is not None and op(number, bound)  # type: ignore[no-any-return]

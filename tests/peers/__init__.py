@@ -1,0 +1,1 @@
+"""Fixtures that start real peers on loopback (one module per peer)."""

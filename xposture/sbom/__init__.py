@@ -1,0 +1,1 @@
+"""SBOM reading, quality facts and VEX: format-neutral documents that scanners, enrichers and the CI gate share."""

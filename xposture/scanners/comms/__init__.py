@@ -1,0 +1,1 @@
+"""Comms-link scanners: TLS, SSH, MQTT, OPC UA and IKE endpoints, probed the way sslyze and ssh-audit do."""

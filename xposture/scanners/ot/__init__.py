@@ -1,0 +1,1 @@
+"""OT / edge scanners: passive discovery from packet captures."""
