@@ -72,3 +72,23 @@ def test_strong_password_policy_is_not_flagged(mocked: None, pack: RuleSet) -> N
     account = next(r for r in records if r["record.type"] == "aws_account")
     assert account["account.password_policy.minimum_length"] == 16
     assert "cloud.password_policy_weak" not in names(findings(pack, records))
+
+
+def test_no_trail_at_all_is_not_logging(mocked: None, pack: RuleSet) -> None:
+    records, _, error = run(AwsScanner(), {"regions": ["us-east-1", "eu-west-1"], "services": ["iam", "cloudtrail"]})
+    assert error is None
+    account = next(r for r in records if r["record.type"] == "aws_account")
+    assert account["account.cloudtrail_multi_region_logging"] is False
+    assert "cloud.cloudtrail_not_multi_region" in names(findings(pack, records))
+
+
+def test_multi_region_trail_homed_elsewhere_counts_once(mocked: None, pack: RuleSet) -> None:
+    boto3.client("s3").create_bucket(Bucket="trail-logs")
+    trails = boto3.client("cloudtrail", region_name="us-east-1")
+    trails.create_trail(
+        Name="org-trail", S3BucketName="trail-logs", IsMultiRegionTrail=True, EnableLogFileValidation=True
+    )
+    trails.start_logging(Name="org-trail")
+    records, _, _ = run(AwsScanner(), {"regions": ["us-east-1", "eu-west-1"], "services": ["iam", "cloudtrail"]})
+    assert len([r for r in records if r["record.type"] == "aws_cloudtrail_trail"]) == 1
+    assert "cloud.cloudtrail_not_multi_region" not in names(findings(pack, records))

@@ -74,7 +74,9 @@ class Collector:
     """Exports are untrusted: a malformed answer fails its service (``malformed`` lists them) instead of the scan."""
     malformed: list[str] = field(default_factory=list)
     account_facts: dict[str, Any] = field(default_factory=dict)
-    trails: list[tuple[bool, bool | None]] = field(default_factory=list)
+    trails: dict[str, tuple[bool, bool | None]] = field(default_factory=dict)
+    """Trail ARN -> (multi-region, logging); shadow copies seen in other regions are read once."""
+    trails_read: bool = False
 
     def run(self) -> Iterator[Record]:
         home = self.global_region or (self.regions[0] if self.regions else "us-east-1")
@@ -90,9 +92,10 @@ class Collector:
                     )
             yield from norm_iot.region_records(region_facts, self.where.at(region=region))
         if "iam" in self.services and self.account_facts.get("iam_read"):
-            if self.trails:
+            if self.trails_read:
+                # no trail at all is "not logging"; a trail whose status could not be read is given the benefit of the doubt
                 self.account_facts["trails_multi_region_logging"] = any(
-                    m and (lg is not False) for m, lg in self.trails
+                    multi and logging is not False for multi, logging in self.trails.values()
                 )
             yield from norm_identity.account_records(
                 self.where,
@@ -324,20 +327,22 @@ class Collector:
     def _cloudtrail(self, run: ServiceRun, region: str, region_facts: dict[str, FieldValue]) -> Iterator[Record]:
         trail_client = self._client("cloudtrail", region)
         where = self.where.at(region=region)
-        answer = self._list(run, trail_client, "describe_trails", "trailList", includeShadowTrails=False)
-        for trail in answer:
-            home = trail.get("HomeRegion")
-            if home and home != region:
-                continue
+        for trail in self._list(run, trail_client, "describe_trails", "trailList"):
+            arn = str(trail.get("TrailARN") or trail.get("Name"))
+            home = str(trail.get("HomeRegion") or region)
+            if arn in self.trails or (home != region and home in self.regions):
+                continue  # a shadow of a trail read (or to be read) in its home region
             status: dict[str, Any] | None = None
             try:
-                status = run.call(trail_client, "get_trail_status", Name=trail.get("TrailARN") or trail["Name"])
+                status = run.call(trail_client, "get_trail_status", Name=arn)
             except Unread:
                 status = None
-            self.trails.append(
-                (bool(trail.get("IsMultiRegionTrail")), None if status is None else bool(status.get("IsLogging")))
+            self.trails[arn] = (
+                bool(trail.get("IsMultiRegionTrail")),
+                None if status is None else bool(status.get("IsLogging")),
             )
             yield from norm_data.trail_records(trail, status, where)
+        self.trails_read = True
 
     def _list(self, run: ServiceRun, client: Any, operation: str, key: str, **params: Any) -> list[Any]:
         """A non-paginated listing call whose failure fails the service."""

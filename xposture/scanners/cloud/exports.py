@@ -138,7 +138,9 @@ def add_placebo_folder(exports: ExportSet, folder: Path, files: list[Path], acco
         document = documents[path]
         if not isinstance(document, Mapping) or "data" not in document:
             raise InputError("placebo recording without 'data'", file=str(path))
-        status = int(document.get("status_code", 200) or 200)
+        status = document.get("status_code", 200)
+        if not isinstance(status, int) or isinstance(status, bool):
+            raise InputError("placebo 'status_code' must be an integer", file=str(path))
         data = from_placebo(document.get("data") or {})
         if not isinstance(data, dict):
             raise InputError("placebo 'data' must be an object", file=str(path))
