@@ -350,11 +350,15 @@ class Store:
         ).fetchone()
         return _scan_info(row) if row else None
 
-    def findings(self, scan_id: int, *, apply_waivers: bool = True) -> list[Finding]:
-        rows = self.db.execute(
-            "SELECT data FROM findings WHERE scan_id = ? ORDER BY severity DESC, fingerprint", (scan_id,)
-        )
-        findings = [Finding.from_dict(loads(data)) for (data,) in rows]
+    def fingerprints(self, scan_id: int) -> set[str]:
+        """A scan's finding fingerprints, without decoding the findings (for comparisons)."""
+        return {fp for (fp,) in self.db.execute("SELECT fingerprint FROM findings WHERE scan_id = ?", (scan_id,))}
+
+    def findings(self, scan_id: int, *, apply_waivers: bool = True, only: set[str] | None = None) -> list[Finding]:
+        """A scan's findings, most severe first; ``only`` restricts them to some fingerprints."""
+        rows = self.db.execute("SELECT fingerprint, data FROM findings WHERE scan_id = ?", (scan_id,))  # key order
+        findings = [Finding.from_dict(loads(data)) for (fp, data) in rows if only is None or fp in only]
+        findings.sort(key=lambda f: -f.severity)  # stable: fingerprint order within a severity
         if apply_waivers:
             active = {w.fingerprint for w in self.waivers() if w.active()}
             for finding in findings:

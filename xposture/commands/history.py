@@ -14,7 +14,7 @@ from xposture.commands.scan import add_output_arguments, emit_report
 from xposture.errors import UsageError
 from xposture.model import Finding, Layer, Status
 from xposture.reports import ScanReport
-from xposture.reports.data import compare
+from xposture.reports.data import compare_with_stored
 from xposture.reports.table import findings_table, plain_text
 from xposture.reports.text import terminal_safe
 
@@ -106,7 +106,7 @@ def run_diff(args: argparse.Namespace) -> int:
         if old_scan is None:
             raise UsageError(f"scan {new_scan.id} has no earlier complete scan to compare with")
         current = store.findings(new_scan.id)
-        comparison = compare(current, store.findings(old_scan.id), old_scan)
+        comparison = compare_with_stored(store, current, old_scan)
     new = [f for f in current if f.fingerprint in comparison.new]
     still = [f for f in current if f.fingerprint in comparison.still_open]
     if args.format == "json":

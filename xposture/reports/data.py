@@ -76,7 +76,7 @@ class ScanReport:
         scan = store.scan(scan_id)
         findings = store.findings(scan.id)
         previous = store.scan(compare_id) if compare_id is not None else store.previous_scan(scan.id)
-        comparison = compare(findings, store.findings(previous.id), previous) if previous else None
+        comparison = compare_with_stored(store, findings, previous) if previous else None
         return cls(
             scan=scan,
             findings=findings,
@@ -94,13 +94,13 @@ class ScanReport:
         return [f for f in self.findings if f.status.value == "open"]
 
 
-def compare(current: list[Finding], earlier: list[Finding], previous: ScanInfo) -> Comparison:
-    """New, fixed and still-open findings between two scans, by fingerprint."""
+def compare_with_stored(store: Store, current: list[Finding], previous: ScanInfo) -> Comparison:
+    """Like ``compare``, decoding only the earlier scan's fixed findings (opening a big scan stays fast)."""
     now = {f.fingerprint for f in current}
-    before = {f.fingerprint for f in earlier}
+    before = store.fingerprints(previous.id)
     return Comparison(
         previous=previous,
         new=now - before,
-        fixed=[f for f in earlier if f.fingerprint not in now],
+        fixed=store.findings(previous.id, only=before - now),
         still_open=now & before,
     )

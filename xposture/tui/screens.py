@@ -20,7 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Sparkline, Static, Tree
 
 from xposture.model import Finding, Layer, Severity
-from xposture.reports.data import ScanReport, compare
+from xposture.reports.data import ScanReport, compare_with_stored
 from xposture.reports.text import terminal_safe
 from xposture.tui.findings_list import BADGES, FindingsList, header_line
 from xposture.tui.query import FindingIndex, parse_query
@@ -496,7 +496,7 @@ class ScansScreen(AppScreen):
             self.notify(f"scan {scan_id} has no earlier complete scan", severity="warning")
             return
         findings = store.findings(scan_id)
-        comparison = compare(findings, store.findings(previous.id), previous)
+        comparison = compare_with_stored(store, findings, previous)
         lines = Text(f"scan {previous.id} → {current.id}\n\n", style="bold")
         groups = (
             ("new", [f for f in findings if f.fingerprint in comparison.new]),
