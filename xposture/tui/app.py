@@ -54,7 +54,7 @@ class XpostureApp(App[None]):
         Binding("3", "switch_mode('assets')", "Assets", id="app.assets"),
         Binding("4", "switch_mode('rules')", "Rules", id="app.rules"),
         Binding("5", "switch_mode('scans')", "Scans", id="app.scans"),
-        Binding("n", "new_scan", "New scan", id="app.new_scan"),
+        Binding("n", "new_scan", "New scan", id="app.new_scan", show=False),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]

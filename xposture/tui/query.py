@@ -32,7 +32,7 @@ KEYS = {
     "pack": "pack",
 }
 SORTS: dict[str, Callable[[Finding], tuple[object, ...]]] = {
-    "severity": lambda f: (-int(f.severity), f.rule_name, f.asset_id),
+    "severity": lambda f: (-int(f.severity),),  # stable: keeps the store's order within a severity
     "asset": lambda f: (f.asset_id, -int(f.severity)),
     "rule": lambda f: (f.rule_name, f.asset_id),
     "layer": lambda f: (f.layer, -int(f.severity), f.rule_name),
@@ -105,12 +105,22 @@ class FindingIndex:
             values = self._columns[name] = [_COLUMNS[name](f, self._placement) for f in self.findings]
         return values
 
+    def warm(self) -> None:
+        """Build every filter column now (called once the first screen is drawn), so no filter pays for it later."""
+        for name in _COLUMNS:
+            self.column(name)
+
     def order(self, sort: str) -> list[int]:
         indices = self._orders.get(sort)
         if indices is None:
-            key = SORTS.get(sort, SORTS["severity"])
-            findings = self.findings
-            indices = self._orders[sort] = sorted(range(len(findings)), key=lambda i: key(findings[i]))
+            if sort not in SORTS or sort == "severity":
+                # The default view: keyed by a plain int list, so the sort runs at C speed when a scan opens.
+                descending = [-v for v in self.column("severity")]
+                indices = sorted(range(len(descending)), key=descending.__getitem__)
+            else:
+                keys = [SORTS[sort](f) for f in self.findings]
+                indices = sorted(range(len(keys)), key=keys.__getitem__)
+            self._orders[sort] = indices
         return indices
 
     def select(

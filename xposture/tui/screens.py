@@ -141,12 +141,12 @@ class FindingsScreen(AppScreen):
         Binding("/", "filter", "Filter", id="findings.filter"),
         Binding("s", "cycle_severity", "Min severity", id="findings.severity"),
         Binding("l", "cycle_layer", "Layer", id="findings.layer"),
-        Binding("t", "cycle_status", "Status", id="findings.status"),
-        Binding("o", "cycle_sort", "Sort", id="findings.sort"),
+        Binding("t", "cycle_status", "Status", id="findings.status", show=False),
+        Binding("o", "cycle_sort", "Sort", id="findings.sort", show=False),
         Binding("w", "waive", "Waive", id="findings.waive"),
-        Binding("u", "unwaive", "Unwaive", id="findings.unwaive"),
+        Binding("u", "unwaive", "Unwaive", id="findings.unwaive", show=False),
         Binding("x", "export", "Export", id="findings.export"),
-        Binding("escape", "clear", "Clear filter", id="findings.clear"),
+        Binding("escape", "clear", "Clear filter", id="findings.clear", show=False),
     ]
     STATUSES = ["open", "waived", ""]
     SORT_ORDER = ["severity", "asset", "rule", "layer"]
@@ -176,6 +176,12 @@ class FindingsScreen(AppScreen):
         self.query_one("#filter", Input).display = False
         self.reload()
         self.query_one(FindingsList).focus()
+        # Filter columns build in a thread shortly after the list is up: the first search is then as quick as the rest.
+        self.set_timer(0.5, self._warm)
+
+    def _warm(self) -> None:
+        if self.index is not None:
+            self.run_worker(self.index.warm, thread=True, exclusive=True, group="warm")
 
     def on_resize(self) -> None:
         self.query_one("#findings-header", Static).update(Text(header_line(self.size.width), style="bold"))
