@@ -93,6 +93,10 @@ MIGRATIONS: tuple[str, ...] = (
         created TEXT NOT NULL
     );
     """,
+    # version 2: the most severe findings of a scan come straight off an index (a big scan's first screen)
+    """
+    CREATE INDEX findings_by_severity ON findings (scan_id, severity DESC, fingerprint);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -365,10 +369,15 @@ class Store:
         """A scan's finding fingerprints, without decoding the findings (for comparisons)."""
         return {fp for (fp,) in self.db.execute("SELECT fingerprint FROM findings WHERE scan_id = ?", (scan_id,))}
 
-    def findings(self, scan_id: int, *, apply_waivers: bool = True, only: set[str] | None = None) -> list[Finding]:
-        """A scan's findings, most severe first; ``only`` restricts them to some fingerprints."""
+    def findings(
+        self, scan_id: int, *, apply_waivers: bool = True, only: set[str] | None = None, limit: int | None = None
+    ) -> list[Finding]:
+        """A scan's findings, most severe first; ``only`` restricts them to some fingerprints, ``limit`` to the first few."""
         rules = {r["id"]: r for r in self.rules(scan_id)}
-        rows = self.db.execute("SELECT fingerprint, rule_id, data FROM findings WHERE scan_id = ?", (scan_id,))
+        query = "SELECT fingerprint, rule_id, data FROM findings WHERE scan_id = ?"
+        if limit is not None:
+            query += f" ORDER BY severity DESC, fingerprint LIMIT {int(limit)}"
+        rows = self.db.execute(query, (scan_id,))
         with _no_gc_pauses():
             findings = [
                 Finding.from_dict(_expand(loads(data), rules.get(rule_id)))

@@ -211,3 +211,19 @@ async def test_acceptance_on_the_example_plant(tmp_path: Path) -> None:
     assert html.lstrip().lower().startswith("<!doctype html")
     assert chosen.fingerprint in html
     store.close()
+
+
+async def test_a_preview_opens_first_and_the_rest_loads_in_the_background(scanned: Path) -> None:
+    """`xposture tui` shows the most severe findings at once and fills in the rest without blocking."""
+    store = Store.open(scanned)
+    preview = ScanReport.load(store, preview=1)
+    assert not preview.complete and [f.severity.label for f in preview.findings] == ["critical"]
+    app = XpostureApp(preview, store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        for _ in range(200):
+            if app.report.complete:
+                break
+            await pilot.pause(0.05)
+        assert app.report.complete
+        assert len(app.screen.query_one(FindingsList).rows) == 2
+    store.close()

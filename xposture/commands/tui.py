@@ -11,6 +11,9 @@ from xposture.commands.common import EXIT_OK, open_store
 from xposture.errors import UsageError
 from xposture.reports import ScanReport
 
+PREVIEW_FINDINGS = 2000
+"""The most severe findings shown at once; the app loads the rest in the background (big scans open instantly)."""
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("tui", help="triage a stored scan in the terminal UI")
@@ -39,6 +42,6 @@ def run(args: argparse.Namespace) -> int:
 
     keymap = load_keymap(args.keymap)
     with open_store(args) as store:
-        report = ScanReport.load(store, args.scan)
+        report = ScanReport.load(store, args.scan, preview=PREVIEW_FINDINGS)
         XpostureApp(report, store, keymap=keymap, start=args.screen).run()
     return EXIT_OK

@@ -70,13 +70,18 @@ class ScanReport:
     history: list[ScanInfo]
     audit: list[dict[str, Any]]
     records_by_type: dict[str, int]
+    complete: bool = True
+    """False for a preview holding only the most severe findings (a face fills in the rest in the background)."""
 
     @classmethod
-    def load(cls, store: Store, scan_id: int | None = None, compare_id: int | None = None) -> ScanReport:
+    def load(
+        cls, store: Store, scan_id: int | None = None, compare_id: int | None = None, *, preview: int | None = None
+    ) -> ScanReport:
+        """The whole scan; with ``preview=N`` only its N most severe findings and no comparison (opens instantly)."""
         scan = store.scan(scan_id)
-        findings = store.findings(scan.id)
+        findings = store.findings(scan.id, limit=preview)
         previous = store.scan(compare_id) if compare_id is not None else store.previous_scan(scan.id)
-        comparison = compare_with_stored(store, findings, previous) if previous else None
+        comparison = compare_with_stored(store, findings, previous) if previous and preview is None else None
         return cls(
             scan=scan,
             findings=findings,
@@ -88,6 +93,7 @@ class ScanReport:
             history=[s for s in store.scans() if s.id < scan.id],
             audit=store.audit(scan.id),
             records_by_type=store.record_counts(scan.id),
+            complete=preview is None or len(findings) < preview,
         )
 
     def open_findings(self) -> list[Finding]:

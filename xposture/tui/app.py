@@ -93,6 +93,23 @@ class XpostureApp(App[None]):
             self.set_keymap(self.user_keymap)
         self.sub_title = f"scan {self.report.scan.id}"
         self.switch_mode(self.start_mode)
+        if not self.report.complete and self.store is not None:
+            self.load_rest(self.store.path, self.report.scan.id)
+
+    @work(thread=True, exclusive=True, group="load")
+    def load_rest(self, path: Path, scan_id: int) -> None:
+        """Read the whole scan behind a preview, on a thread with its own connection; the UI stays usable."""
+        with Store.open(path) as store:
+            report = ScanReport.load(store, scan_id)
+        self.call_from_thread(self._show_full, report)
+
+    def _show_full(self, report: ScanReport) -> None:
+        if report.scan.id != self.report.scan.id:  # another scan was opened meanwhile
+            return
+        self.report = report
+        for screen in self.screens_by_mode.values():
+            if screen.is_mounted:
+                screen.reload()
 
     # -- data -------------------------------------------------------------------------
     def scans(self) -> list[ScanInfo]:

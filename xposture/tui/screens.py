@@ -199,8 +199,11 @@ class FindingsScreen(AppScreen):
         )
         listing = self.query_one(FindingsList)
         listing.set_rows(rows)
+        total = f"{len(self.index.findings):,}"
+        if not self.report.complete:
+            total = f"the {total} most severe of {self.report.scan.summary.get('findings', '?')} (loading the rest)"
         parts = [
-            f"{len(rows):,} of {len(self.index.findings):,} findings",
+            f"{len(rows):,} of {total} findings",
             f"status={self.status or 'all'}",
             f"sort={self.sort}",
         ]
