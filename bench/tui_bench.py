@@ -58,20 +58,29 @@ def build_store(path: Path, count: int) -> None:
         )
 
 
+async def first_screen(path: Path) -> float:
+    """Store -> first findings screen drawn, from the preview `xposture tui` opens with (no background load)."""
+    started = time.perf_counter()
+    with Store.open(path) as store:
+        report = ScanReport.load(store, preview=PREVIEW_FINDINGS)
+        async with XpostureApp(report, None).run_test(size=(160, 50)) as pilot:
+            await pilot.pause()
+            return time.perf_counter() - started
+
+
 async def measure(path: Path) -> dict[str, float]:
-    figures: dict[str, float] = {}
+    figures: dict[str, float] = {
+        "open: first screen drawn (preview of the most severe findings)": await first_screen(path)
+    }
     started = time.perf_counter()
     store = Store.open(path)
     report = ScanReport.load(store, preview=PREVIEW_FINDINGS)  # what `xposture tui` does
-    figures["load the preview from the store"] = time.perf_counter() - started
     app = XpostureApp(report, store)
     async with app.run_test(size=(160, 50)) as pilot:
-        await pilot.pause()
-        figures["open (store -> findings screen drawn)"] = time.perf_counter() - started
         while not app.report.complete:
             await asyncio.sleep(0.02)
         await pilot.pause()
-        figures["all findings loaded (background)"] = time.perf_counter() - started
+        figures["open: all findings loaded and shown (background thread)"] = time.perf_counter() - started
         screen = app.screen
         assert isinstance(screen, FindingsScreen)
         await asyncio.sleep(2.0)  # a person reads the first screen; the filter columns build meanwhile
@@ -104,7 +113,7 @@ def main() -> None:
         build_store(path, count)
         print(f"built a store with {count:,} findings in {time.perf_counter() - begin:.2f} s")
         for label, seconds in asyncio.run(measure(path)).items():
-            print(f"{label:<45} {seconds * 1000:8.1f} ms")
+            print(f"{label:<70} {seconds * 1000:8.1f} ms")
 
 
 if __name__ == "__main__":

@@ -94,7 +94,8 @@ class XpostureApp(App[None]):
         self.sub_title = f"scan {self.report.scan.id}"
         self.switch_mode(self.start_mode)
         if not self.report.complete and self.store is not None:
-            self.load_rest(self.store.path, self.report.scan.id)
+            # After the first screen is drawn, so the loading thread does not slow that first paint down.
+            self.call_after_refresh(self.load_rest, self.store.path, self.report.scan.id)
 
     @work(thread=True, exclusive=True, group="load")
     def load_rest(self, path: Path, scan_id: int) -> None:
