@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from xposture.errors import InputError
 from xposture.model import FieldValue, Layer, Record, make_record
+from xposture.sbom.model import as_mapping as _mapping
 from xposture.scanners.base import OptionType, ScanContext, SourceConfig
 from xposture.scanners.records import scan_files
 from xposture.scanners.supplychain.attest_dsse import (
@@ -356,10 +357,6 @@ def _peek(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError, RecursionError):
         return None
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 def _guess_type(obj: Mapping[str, Any]) -> str:
