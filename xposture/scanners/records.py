@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from xposture.errors import InputError
-from xposture.model import ASSET_ID, KEY, LAYER, SOURCE_SCANNER, TYPE, FieldValue, Layer, Record, Scalar
+from xposture.model import ASSET_ID, KEY, LAYER, SOURCE_SCANNER, TYPE, Layer, Record, Scalar, field_text
 from xposture.scanners.base import OptionType, ScanContext, SourceConfig
 
 SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -171,10 +171,10 @@ class RecordsScanner:
                     raise InputError("record has no 'record.type'", file=str(path), line=line)
                 record.setdefault(LAYER, layer.value)
                 if asset_field and ASSET_ID not in record:
-                    record[ASSET_ID] = _text(record.get(asset_field)) or f"file:{path.name}"
+                    record[ASSET_ID] = field_text(record.get(asset_field)) or f"file:{path.name}"
                 record.setdefault(ASSET_ID, f"file:{path.name}")
                 if key_field and KEY not in record:
-                    record[KEY] = _text(record.get(key_field))
+                    record[KEY] = field_text(record.get(key_field))
                 record.setdefault(KEY, f"{path.name}:{line}:{count}")
                 record[SOURCE_SCANNER] = self.name
                 record.setdefault("source.file", str(path))
@@ -182,11 +182,3 @@ class RecordsScanner:
                 count += 1
                 yield record
             ctx.report(self.name, str(path), "ok", records=count, site=source.site)
-
-
-def _text(value: FieldValue) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)
