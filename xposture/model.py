@@ -259,3 +259,12 @@ def as_list(value: FieldValue) -> Sequence[Scalar]:
     if isinstance(value, list):
         return list(value)
     return [value]
+
+
+def field_text(value: Any) -> str:
+    """A field as one string (lists comma-joined, None empty), for the keys and asset ids built from fields."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from xposture.errors import InputError
 from xposture.model import ASSET_ID, TYPE, FieldValue, Layer, Record, as_list, make_record
+from xposture.model import field_text as _s
 from xposture.scanners.base import ScanContext
 from xposture.scanners.supplychain.hbom_read import HwDocument, load_document
 
@@ -421,11 +422,3 @@ def _base(name: str) -> str:
 
 def _algs(digests: set[str]) -> set[str]:
     return {d.split(":", 1)[0] for d in digests}
-
-
-def _s(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sigma.conditions import (
     ConditionAND,
@@ -43,12 +43,13 @@ from sigma.types import (
     SpecialChars,
 )
 
-from xposture.model import Record, Scalar
+from xposture.model import Record
 from xposture.rules import values as V
 
 Predicate = Callable[[Record], bool]
 Anchor = tuple[str, frozenset[str]]
 """``(field, values)``: the rule can only match a record whose field text, lower-cased, is one of ``values``."""
+_Arg = TypeVar("_Arg")
 
 ConditionNode = ConditionItem | ConditionFieldEqualsValueExpression | ConditionValueExpression | None
 
@@ -122,40 +123,30 @@ def _and(preds: Sequence[Predicate]) -> Predicate:
     return all_of
 
 
-def _or(preds: Sequence[Predicate]) -> Predicate:
-    if not preds:
-        return _false
-    if len(preds) == 1:
-        return preds[0]
-    if len(preds) == 2:
-        a, b = preds
-        return lambda r: a(r) or b(r)
-    items = tuple(preds)
+def _any_of(tests: Sequence[Callable[[_Arg], bool]]) -> Callable[[_Arg], bool]:
+    """Short-circuit OR, for record predicates and value tests alike; unrolled for short lists (the hot path)."""
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        a, b = tests
+        return lambda x: a(x) or b(x)
+    items = tuple(tests)
 
-    def any_of(r: Record) -> bool:
-        for p in items:  # an explicit loop: faster than any() here
-            if p(r):
+    def any_of(x: _Arg) -> bool:
+        for t in items:  # an explicit loop: faster than any() here
+            if t(x):
                 return True
         return False
 
     return any_of
 
 
+def _or(preds: Sequence[Predicate]) -> Predicate:
+    return _any_of(preds) if preds else _false
+
+
 def _any_value(tests: Sequence[V.ValueTest]) -> V.ValueTest:
-    if len(tests) == 1:
-        return tests[0]
-    if len(tests) == 2:
-        a, b = tests
-        return lambda v: a(v) or b(v)
-    items = tuple(tests)
-
-    def any_test(v: Scalar) -> bool:
-        for t in items:  # an explicit loop: faster than any() here
-            if t(v):
-                return True
-        return False
-
-    return any_test
+    return _any_of(tests)
 
 
 def _union_anchor(anchors: Sequence[Anchor | None]) -> Anchor | None:

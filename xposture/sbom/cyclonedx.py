@@ -22,6 +22,9 @@ from defusedxml import ElementTree as SafeET
 
 from xposture.errors import InputError
 from xposture.sbom.model import Component, Document, Vulnerability
+from xposture.sbom.model import as_list as _l
+from xposture.sbom.model import as_mapping as _m
+from xposture.sbom.model import as_text as _s
 from xposture.sbom.textpos import LineIndex
 
 MAX_SCHEMA_ERRORS = 20
@@ -325,20 +328,6 @@ def _validate_xml(doc: Document, text: str, spec: str) -> None:
 
 def _t(el: Element | None) -> str:
     return (el.text or "").strip() if el is not None else ""
-
-
-def _s(value: Any) -> str:
-    if value is None or isinstance(value, (dict, list)):
-        return ""
-    return str(value).strip()
-
-
-def _m(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _l(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _party(value: Any) -> str:

@@ -7,7 +7,9 @@ BOM reader share a parser per format instead of each re-reading the JSON.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 _MODEL_PROPERTY = re.compile(
     r"(model|part[_ :.-]?(number|no)|order[_ :.-]?(number|no)|mlfb|\bsku\b|\bmpn\b)", re.IGNORECASE
@@ -94,3 +96,24 @@ class Document:
     @property
     def relationship_count(self) -> int:
         return sum(len(v) for v in self.dependencies.values())
+
+
+# Readers of untrusted JSON (CycloneDX, SPDX, hardware BOMs) coerce every value through these, so a field of
+# the wrong JSON type reads as "not stated" instead of raising deep inside a parser.
+
+
+def as_text(value: Any) -> str:
+    """A JSON scalar as stripped text; null, objects and arrays read as ``""``."""
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    return str(value).strip()
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """A JSON object, or an empty one for anything else."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """A JSON array, or an empty one for anything else."""
+    return value if isinstance(value, list) else []

@@ -20,6 +20,9 @@ import yaml
 
 from xposture.errors import InputError
 from xposture.sbom.model import Component, Document
+from xposture.sbom.model import as_list as _l
+from xposture.sbom.model import as_mapping as _m
+from xposture.sbom.model import as_text as _s
 from xposture.sbom.textpos import LineIndex
 
 MAX_SCHEMA_ERRORS = 20
@@ -275,17 +278,3 @@ def _type(element: Mapping[str, Any]) -> str:
 
 def _name(by_id: Mapping[str, Mapping[str, Any]], ref: Any) -> str:
     return _s(by_id.get(_s(ref), {}).get("name"))
-
-
-def _s(value: Any) -> str:
-    if value is None or isinstance(value, (dict, list)):
-        return ""
-    return str(value).strip()
-
-
-def _m(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _l(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []

@@ -8,15 +8,17 @@ JSON log line becomes a record the rule engine can judge.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from xposture.errors import InputError
-from xposture.model import ASSET_ID, KEY, LAYER, SOURCE_SCANNER, TYPE, FieldValue, Layer, Record, Scalar
+from xposture.model import ASSET_ID, KEY, LAYER, SOURCE_SCANNER, TYPE, Layer, Record, Scalar, field_text
 from xposture.scanners.base import OptionType, ScanContext, SourceConfig
 
 SUFFIXES = (".json", ".jsonl", ".ndjson")
+
+_Loaded = TypeVar("_Loaded")
 
 
 def flatten(obj: Mapping[str, Any], prefix: str = "") -> Record:
@@ -101,6 +103,43 @@ def expand_paths(paths: list[Path], suffixes: tuple[str, ...]) -> list[Path]:
     return found
 
 
+def scan_files(
+    scanner: str,
+    source: SourceConfig,
+    ctx: ScanContext,
+    files: Sequence[Path],
+    load: Callable[[Path], _Loaded],
+    judge: Callable[[_Loaded], tuple[list[Record], str, str]],
+    *,
+    none_found: str,
+) -> Iterator[Record]:
+    """Scan file by file with one coverage entry each; a bad file is reported and skipped, not fatal at once.
+
+    ``load`` reads one file (an ``InputError`` marks that file failed);
+    ``judge`` turns what was read into ``(records, status, detail)``. Every
+    readable file is scanned first so one corrupt file does not hide the
+    rest; the source still ends in error, naming the first bad file.
+    """
+    if not files:
+        ctx.report(scanner, source.label, "skipped", none_found, site=source.site)
+    errors: list[InputError] = []
+    for path in files:
+        if ctx.cancelled():
+            ctx.report(scanner, str(path), "skipped", "cancelled", site=source.site)
+            continue
+        try:
+            loaded = load(path)
+        except InputError as exc:
+            ctx.report(scanner, str(path), "failed", exc.message, site=source.site)
+            errors.append(exc)
+            continue
+        records, status, detail = judge(loaded)
+        ctx.report(scanner, str(path), status, detail, records=len(records), site=source.site)
+        yield from records
+    if errors:
+        raise errors[0]
+
+
 class RecordsScanner:
     """Load records written by another tool or an earlier export."""
 
@@ -132,10 +171,10 @@ class RecordsScanner:
                     raise InputError("record has no 'record.type'", file=str(path), line=line)
                 record.setdefault(LAYER, layer.value)
                 if asset_field and ASSET_ID not in record:
-                    record[ASSET_ID] = _text(record.get(asset_field)) or f"file:{path.name}"
+                    record[ASSET_ID] = field_text(record.get(asset_field)) or f"file:{path.name}"
                 record.setdefault(ASSET_ID, f"file:{path.name}")
                 if key_field and KEY not in record:
-                    record[KEY] = _text(record.get(key_field))
+                    record[KEY] = field_text(record.get(key_field))
                 record.setdefault(KEY, f"{path.name}:{line}:{count}")
                 record[SOURCE_SCANNER] = self.name
                 record.setdefault("source.file", str(path))
@@ -143,11 +182,3 @@ class RecordsScanner:
                 count += 1
                 yield record
             ctx.report(self.name, str(path), "ok", records=count, site=source.site)
-
-
-def _text(value: FieldValue) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)

@@ -7,7 +7,7 @@ AWS Config items and Terraform plans land on byte-identical records.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -93,6 +93,12 @@ def inventory_record(record: Record) -> Record:
     twin["record.key"] = "resource"
     twin["asset.id"] = record["asset.id"]
     return twin
+
+
+def with_inventory(record: Record) -> Iterator[Record]:
+    """A specific record preceded by its ``cloud_resource`` twin: every listed resource also counts as inventory."""
+    yield inventory_record(record)
+    yield record
 
 
 def tag_map(tags: Any) -> dict[str, str]:

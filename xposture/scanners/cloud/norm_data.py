@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from xposture.model import FieldValue, Record
-from xposture.scanners.cloud.common import Where, as_bool, inventory_record, resource_record, tag_map
+from xposture.scanners.cloud.common import Where, as_bool, resource_record, tag_map, with_inventory
 from xposture.scanners.cloud.policy import analyse
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
@@ -93,8 +93,7 @@ def bucket_records(name: str, facts: Mapping[str, Any], where: Where, api: str =
         tags=tag_map(facts.get("tags")),
         fields=fields,
     )
-    yield inventory_record(record)
-    yield record
+    yield from with_inventory(record)
 
 
 def _snake(key: str) -> str:
@@ -136,8 +135,7 @@ def rds_records(db: Mapping[str, Any], where: Where, api: str = "rds:DescribeDBI
             "db.iam_auth": as_bool(db.get("IAMDatabaseAuthenticationEnabled")),
         },
     )
-    yield inventory_record(record)
-    yield record
+    yield from with_inventory(record)
 
 
 def kms_key_records(
@@ -176,8 +174,7 @@ def kms_key_records(
         api=api,
         fields=fields,
     )
-    yield inventory_record(record)
-    yield record
+    yield from with_inventory(record)
 
 
 def trail_records(
@@ -215,5 +212,4 @@ def trail_records(
         tags=tag_map(trail.get("Tags")),
         fields=fields,
     )
-    yield inventory_record(record)
-    yield record
+    yield from with_inventory(record)

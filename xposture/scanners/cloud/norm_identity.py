@@ -14,7 +14,15 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from xposture.model import FieldValue, Record
-from xposture.scanners.cloud.common import Where, as_bool, days_since, inventory_record, resource_record, tag_map
+from xposture.scanners.cloud.common import (
+    Where,
+    as_bool,
+    days_since,
+    inventory_record,
+    resource_record,
+    tag_map,
+    with_inventory,
+)
 from xposture.scanners.cloud.policy import analyse
 
 ROOT_ROW = "<root_account>"
@@ -85,8 +93,7 @@ def user_records(row: Mapping[str, str], where: Where, api: str = "iam:GetCreden
             "user.age_days": days_since(row.get("user_creation_time"), where.now),
         },
     )
-    yield inventory_record(record)
-    yield record
+    yield from with_inventory(record)
 
 
 def account_records(

@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from xposture.model import FieldValue, Record
-from xposture.scanners.cloud.common import Where, days_since, days_until, inventory_record, resource_record, strings
+from xposture.scanners.cloud.common import Where, days_since, days_until, resource_record, strings, with_inventory
 from xposture.scanners.cloud.policy import PolicyFacts, allowed_pairs, analyse
 
 
@@ -65,8 +65,7 @@ def iot_policy_records(
         api=api,
         fields=fields,
     )
-    yield inventory_record(record)
-    yield record
+    yield from with_inventory(record)
 
 
 def _pem_facts(pem: Any, now: dt.datetime) -> dict[str, FieldValue]:
@@ -137,8 +136,7 @@ def iot_certificate_records(
         api=api,
         fields=fields,
     )
-    yield inventory_record(record)
-    yield record
+    yield from with_inventory(record)
 
 
 def iot_thing_records(
@@ -163,8 +161,7 @@ def iot_thing_records(
             "thing.attributes": strings(f"{k}={v}" for k, v in (thing.get("attributes") or {}).items()),
         },
     )
-    yield inventory_record(record)
-    yield record
+    yield from with_inventory(record)
 
 
 def role_alias_records(
@@ -195,8 +192,7 @@ def role_alias_records(
         api=api,
         fields=fields,
     )
-    yield inventory_record(record)
-    yield record
+    yield from with_inventory(record)
 
 
 def greengrass_core_records(
@@ -225,8 +221,7 @@ def greengrass_core_records(
             "gg.last_status_update_days": days_since(core.get("lastStatusUpdateTimestamp"), where.now),
         },
     )
-    yield inventory_record(record)
-    yield record
+    yield from with_inventory(record)
 
 
 def sitewise_gateway_records(
@@ -255,8 +250,7 @@ def sitewise_gateway_records(
             "sitewise.last_update_days": days_since(gateway.get("lastUpdateDate"), where.now),
         },
     )
-    yield inventory_record(record)
-    yield record
+    yield from with_inventory(record)
 
 
 def region_records(facts: Mapping[str, FieldValue], where: Where, api: str = "") -> Iterator[Record]:

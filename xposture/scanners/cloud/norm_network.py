@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from xposture.model import FieldValue, Record
-from xposture.scanners.cloud.common import Where, as_bool, inventory_record, resource_record, strings, tag_map
+from xposture.scanners.cloud.common import Where, as_bool, resource_record, strings, tag_map, with_inventory
 
 ADMIN_TCP = (21, 22, 23, 3389, 5900, 5985, 5986)
 ICS_TCP = (102, 502, 1883, 2404, 4840, 20000, 44818)
@@ -132,8 +132,7 @@ def security_group_records(
         tags=tags,
         fields=fields,
     )
-    yield inventory_record(summary)
-    yield summary
+    yield from with_inventory(summary)
     yield from rules
 
 
@@ -175,8 +174,7 @@ def instance_records(instance: Mapping[str, Any], where: Where, api: str = "ec2:
             "instance.platform": instance.get("PlatformDetails") or instance.get("Platform"),
         },
     )
-    yield inventory_record(record)
-    yield record
+    yield from with_inventory(record)
 
 
 def volume_records(volume: Mapping[str, Any], where: Where, api: str = "ec2:DescribeVolumes") -> Iterator[Record]:
@@ -203,8 +201,7 @@ def volume_records(volume: Mapping[str, Any], where: Where, api: str = "ec2:Desc
             "volume.attached_instances": strings(a.get("InstanceId") for a in volume.get("Attachments", []) or []),
         },
     )
-    yield inventory_record(record)
-    yield record
+    yield from with_inventory(record)
 
 
 def vpc_records(
@@ -240,5 +237,4 @@ def vpc_records(
         tags=tags,
         fields=fields,
     )
-    yield inventory_record(record)
-    yield record
+    yield from with_inventory(record)

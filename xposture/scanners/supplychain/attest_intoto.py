@@ -65,15 +65,10 @@ def load_keys(paths: Sequence[Path]) -> dict[str, dict[str, Any]]:
 
 def verify_layout(path: Path, link_dir: Path, layout_keys: dict[str, dict[str, Any]], verdict: Verdict) -> None:
     """Layout signature, expiry, link signatures and thresholds, command alignment and artifact rules."""
-    try:
-        metadata = Metadata.load(str(path))
-        layout = metadata.get_payload()
-    except IN_TOTO_ERRORS as exc:
-        verdict.fail("invalid_layout", f"not a readable in-toto layout: {exc}")
+    loaded = _load_signed(path, "layout", verdict)
+    if loaded is None:
         return
-    signatures = getattr(metadata, "signatures", [])
-    verdict.signed = bool(signatures)
-    verdict.key_id = ",".join(sorted({_keyid(s) for s in signatures}))
+    metadata, layout, signatures = loaded
     if not signatures:
         verdict.gap("layout_unsigned", "the layout carries no signature: nobody vouches for these steps and keys")
     elif not layout_keys:
@@ -122,15 +117,10 @@ def verify_layout(path: Path, link_dir: Path, layout_keys: dict[str, dict[str, A
 
 def verify_link(path: Path, keys: dict[str, dict[str, Any]], verdict: Verdict) -> None:
     """A link on its own (no layout beside it): its signature, and its products as subjects."""
-    try:
-        metadata = Metadata.load(str(path))
-        link = metadata.get_payload()
-    except IN_TOTO_ERRORS as exc:
-        verdict.fail("invalid_link", f"not a readable in-toto link: {exc}")
+    loaded = _load_signed(path, "link", verdict)
+    if loaded is None:
         return
-    signatures = getattr(metadata, "signatures", [])
-    verdict.signed = bool(signatures)
-    verdict.key_id = ",".join(sorted({_keyid(s) for s in signatures}))
+    metadata, link, signatures = loaded
     verdict.fields["attestation.steps"] = [link.name]
     if signatures:
         candidates = [k for kid, k in keys.items() if kid in verdict.key_id.split(",")] or list(keys.values())
@@ -159,6 +149,24 @@ def _subjects(names: list[str], digests: list[str]) -> list[dict[str, Any]]:
     return [
         {"name": n, "digest": {d.split(":", 1)[0]: d.split(":", 1)[1]}} for n, d in zip(names, digests, strict=True)
     ]
+
+
+def _load_signed(path: Path, kind: str, verdict: Verdict) -> tuple[Any, Any, Any] | None:
+    """Load a layout or link and note its signers on the verdict; None once the verdict failed (unreadable).
+
+    Layouts and links are read alike, so the failure code (``invalid_layout``,
+    ``invalid_link``) and the signer facts are set in one place.
+    """
+    try:
+        metadata = Metadata.load(str(path))
+        payload = metadata.get_payload()
+    except IN_TOTO_ERRORS as exc:
+        verdict.fail(f"invalid_{kind}", f"not a readable in-toto {kind}: {exc}")
+        return None
+    signatures = getattr(metadata, "signatures", [])
+    verdict.signed = bool(signatures)
+    verdict.key_id = ",".join(sorted({_keyid(s) for s in signatures}))
+    return metadata, payload, signatures
 
 
 def _keyid(signature: Any) -> str:

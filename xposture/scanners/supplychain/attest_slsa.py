@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xposture.model import FieldValue
+from xposture.sbom.model import as_list as _list
 from xposture.scanners.supplychain.attest_verdict import Verdict
 
 PROVENANCE_TYPES = ("https://slsa.dev/provenance/",)
@@ -330,10 +331,6 @@ def _get(obj: Any, *keys: str) -> Any:
             return None
         obj = obj.get(key)
     return obj
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _text(value: Any) -> str:

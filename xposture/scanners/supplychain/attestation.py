@@ -21,7 +21,9 @@ from typing import Any, ClassVar
 
 from xposture.errors import InputError
 from xposture.model import FieldValue, Layer, Record, make_record
+from xposture.sbom.model import as_mapping as _mapping
 from xposture.scanners.base import OptionType, ScanContext, SourceConfig
+from xposture.scanners.records import scan_files
 from xposture.scanners.supplychain.attest_dsse import (
     NamedKey,
     is_envelope,
@@ -112,30 +114,23 @@ class AttestationScanner:
         except InputError as exc:
             ctx.report(self.name, exc.file or source.label, "failed", exc.message, site=source.site)
             raise
-        if not files:
-            ctx.report(self.name, source.label, "skipped", "no attestation files found", site=source.site)
-        errors: list[InputError] = []
-        for path in files:
-            if ctx.cancelled():
-                ctx.report(self.name, str(path), "skipped", "cancelled", site=source.site)
-                continue
-            try:
-                verdicts = list(check_file(path, trust, files))
-            except InputError as exc:
-                ctx.report(self.name, str(path), "failed", exc.message, site=source.site)
-                errors.append(exc)
-                continue
+
+        def judge(verdicts: list[Verdict]) -> tuple[list[Record], str, str]:
             records = [to_record(v, self.name, source.site) for v in verdicts]
-            if records:
-                statuses = ", ".join(sorted({str(r["attestation.status"]) for r in records}))
-                ctx.report(self.name, str(path), "ok", f"verdicts: {statuses}", records=len(records), site=source.site)
-            else:
-                detail = "not an attestation, or an in-toto link judged with the layout beside it"
-                ctx.report(self.name, str(path), "skipped", detail, site=source.site)
-            yield from records
-        if errors:
-            # Every readable file was scanned first; the source still ends in error, naming the first bad file.
-            raise errors[0]
+            if not records:
+                return records, "skipped", "not an attestation, or an in-toto link judged with the layout beside it"
+            statuses = ", ".join(sorted({str(r["attestation.status"]) for r in records}))
+            return records, "ok", f"verdicts: {statuses}"
+
+        yield from scan_files(
+            self.name,
+            source,
+            ctx,
+            files,
+            lambda path: list(check_file(path, trust, files)),
+            judge,
+            none_found="no attestation files found",
+        )
 
 
 def load_trust(source: SourceConfig, policy: Mapping[str, Any]) -> Trust:
@@ -362,10 +357,6 @@ def _peek(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError, RecursionError):
         return None
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 def _guess_type(obj: Mapping[str, Any]) -> str:

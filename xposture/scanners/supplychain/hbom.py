@@ -18,7 +18,7 @@ from typing import ClassVar
 from xposture.errors import InputError
 from xposture.model import FieldValue, Layer, Record, make_record
 from xposture.scanners.base import OptionType, ScanContext, SourceConfig
-from xposture.scanners.records import expand_paths
+from xposture.scanners.records import expand_paths, scan_files
 from xposture.scanners.supplychain.hbom_policy import HwPolicy, derive
 from xposture.scanners.supplychain.hbom_read import HwComponent, HwDocument, load_document
 
@@ -44,27 +44,16 @@ class HbomScanner:
         except InputError as exc:
             ctx.report(self.name, exc.file or source.label, "failed", exc.message, site=source.site)
             raise
-        if not files:
-            ctx.report(self.name, source.label, "skipped", "no .json or .xml BOM files found", site=source.site)
-        errors: list[InputError] = []
-        for path in files:
-            if ctx.cancelled():
-                ctx.report(self.name, str(path), "skipped", "cancelled", site=source.site)
-                continue
-            try:
-                doc = load_document(path)
-            except InputError as exc:
-                ctx.report(self.name, str(path), "failed", exc.message, site=source.site)
-                errors.append(exc)
-                continue
+
+        def judge(doc: HwDocument) -> tuple[list[Record], str, str]:
             records = list(document_records(doc, policy, self.name, site=source.site))
-            status = "ok" if doc.components else "partial"
-            detail = "" if doc.components else "no device or firmware components in this BOM"
-            ctx.report(self.name, str(path), status, detail, records=len(records), site=source.site)
-            yield from records
-        if errors:
-            # Every readable file was scanned first; the source still ends in error, naming the first bad file.
-            raise errors[0]
+            if doc.components:
+                return records, "ok", ""
+            return records, "partial", "no device or firmware components in this BOM"
+
+        yield from scan_files(
+            self.name, source, ctx, files, load_document, judge, none_found="no .json or .xml BOM files found"
+        )
 
 
 def document_records(doc: HwDocument, policy: HwPolicy, scanner: str, *, site: str = "") -> Iterator[Record]:

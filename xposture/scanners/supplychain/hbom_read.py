@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from xposture.errors import InputError
+from xposture.sbom.model import as_list as _list
+from xposture.sbom.model import as_mapping as _mapping
+from xposture.sbom.model import as_text as _text
 from xposture.scanners.supplychain.hbom_xml import parse_xml
 
 HARDWARE_TYPES = ("device", "firmware")
@@ -339,17 +342,3 @@ def _entity(value: Any) -> tuple[str, str]:
 
 def _hash_name(alg: str) -> str:
     return alg.lower().replace("-", "").replace("_", "")
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, (dict, list)):
-        return ""
-    return str(value).strip()

@@ -10,8 +10,6 @@ codec against pysnmp's own message API in both directions.
 
 from __future__ import annotations
 
-import ipaddress
-
 from xposture.scanners.ot.snmp.walk import (
     COUNTER,
     COUNTER64,
@@ -25,6 +23,8 @@ from xposture.scanners.ot.snmp.walk import (
     TIMETICKS,
     Oid,
     Value,
+    ipaddr_value,
+    oid_text,
 )
 
 PDU_TAGS = {"get": 0xA0, "next": 0xA1, "response": 0xA2, "set": 0xA3, "bulk": 0xA5}
@@ -175,9 +175,9 @@ def _value(tag: int, raw: bytes) -> Value | None:
     if kind == NULL:
         return Value(NULL, None)
     if kind == OID:
-        return Value(OID, ".".join(str(n) for n in _decode_oid(raw)))
+        return Value(OID, oid_text(_decode_oid(raw)))
     if kind == IPADDR:
-        return Value(IPADDR, str(ipaddress.IPv4Address(raw)) if len(raw) == 4 else raw.hex())
+        return ipaddr_value(raw)
     if not raw or len(raw) > 9:
         raise ValueError(f"bad {kind} length")
     return Value(kind, int.from_bytes(raw, "big", signed=kind == INTEGER))

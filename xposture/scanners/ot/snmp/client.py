@@ -43,6 +43,7 @@ from xposture.scanners.ot.snmp.walk import (
     TIMETICKS,
     Oid,
     Value,
+    ipaddr_value,
     oid_text,
 )
 from xposture.scanners.ot.snmp.wire import CommunityAuth, Request, WireClient
@@ -99,10 +100,9 @@ def convert(value: Any) -> Value | None:
         if kind in (OCTETS, OPAQUE):
             return Value(kind, bytes(value.asOctets()))
         if kind == IPADDR:
-            raw = bytes(value.asOctets())
-            return Value(IPADDR, str(ipaddress.IPv4Address(raw)) if len(raw) == 4 else raw.hex())
+            return ipaddr_value(bytes(value.asOctets()))
         if kind == OID:
-            return Value(OID, ".".join(str(n) for n in value.asTuple()))
+            return Value(OID, oid_text(value.asTuple()))
         if kind == NULL:
             return Value(NULL, None)
         return Value(kind, int(value))

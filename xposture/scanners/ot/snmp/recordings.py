@@ -25,6 +25,7 @@ from xposture.scanners.ot.snmp.walk import (
     TIMETICKS,
     Value,
     Walk,
+    oid_text,
     parse_oid,
 )
 
@@ -102,7 +103,7 @@ def _snmprec_value(kind: str, raw: str, hexed: bool, file: str, line: int) -> Va
         if kind == NULL:
             return Value(NULL, None)
         if kind == OID:
-            return Value(OID, ".".join(str(n) for n in parse_oid(raw)))
+            return Value(OID, oid_text(parse_oid(raw)))
         if kind == IPADDR:
             if hexed:
                 return Value(IPADDR, str(ipaddress.IPv4Address(bytes.fromhex(raw))))
@@ -174,7 +175,7 @@ def _walk_value(kind: str, raw: str, file: str, line: int) -> Value:
         if kind in ("Hex-STRING", "BITS"):
             return Value(OCTETS, bytes.fromhex(re.sub(r"[^0-9A-Fa-f]", "", raw.split("  ")[0])))
         if kind == "OID":
-            return Value(OID, ".".join(str(n) for n in parse_oid(raw.strip())))
+            return Value(OID, oid_text(parse_oid(raw.strip())))
         if kind in ("IpAddress", "Network Address"):
             return Value(IPADDR, str(ipaddress.IPv4Address(raw.strip())))
         if kind == "Opaque":

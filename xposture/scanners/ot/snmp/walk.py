@@ -8,6 +8,7 @@ record builder, and lets the builder check types instead of trusting them.
 from __future__ import annotations
 
 import bisect
+import ipaddress
 from dataclasses import dataclass
 
 Oid = tuple[int, ...]
@@ -53,6 +54,15 @@ def parse_oid(text: str) -> Oid:
 
 def oid_text(oid: Oid) -> str:
     return ".".join(str(n) for n in oid)
+
+
+def ipaddr_value(raw: bytes) -> Value:
+    """An IpAddress from its wire octets, as the BER codec and pysnmp both deliver them.
+
+    Four octets read as a dotted quad; anything else, which a faulty agent may
+    send, stays visible as hex instead of failing the whole response.
+    """
+    return Value(IPADDR, str(ipaddress.IPv4Address(raw)) if len(raw) == 4 else raw.hex())
 
 
 class Walk:
