@@ -156,11 +156,16 @@ def test_links_from_summary_and_compliance_filter_findings(open_report: Any, sam
     page = open_report(sample_html).page
     page.locator("#compliance a[href='#findings?tag=iec62443.sr_4_1']").click()
     page.wait_for_function("() => location.hash.includes('tag=iec62443.sr_4_1')")
+    # The hash changes before the list re-renders: wait for the filter to take effect, not just the address.
+    page.wait_for_function("() => window.xposture.visible() < 600")
     n = total_in_count(page)
     assert 0 < n < 600
     assert page.locator("#f-tag").input_value() == "iec62443.sr_4_1"
     page.locator("#summary .legend a[href='#findings?sev=4']").click()
     page.wait_for_function("() => location.hash === '#findings?sev=4'")
+    page.wait_for_function(
+        "() => document.querySelector(\".sevbtn[data-sev='4']\").getAttribute('aria-pressed') === 'true'"
+    )
     assert page.locator(".sevbtn[data-sev='4']").get_attribute("aria-pressed") == "true"
     assert page.locator("#f-tag").input_value() == ""
 
@@ -179,6 +184,7 @@ def test_asset_tree_shows_identity_and_findings(open_report: Any, sample_html: P
     if link.count():
         link.click()
         page.wait_for_function("() => location.hash.startsWith('#findings?asset=')")
+        page.wait_for_function("() => document.querySelectorAll('#f-active .chip').length === 1")
         assert page.locator("#f-active .chip").count() == 1
 
 
@@ -341,10 +347,12 @@ def test_chart_bars_link_to_filtered_findings(open_report: Any, sample_html: Pat
     page = open_report(sample_html).page
     page.locator("#summary a.barlink[href='#findings?layer=cloud']").click()
     page.wait_for_function("() => location.hash === '#findings?layer=cloud'")
+    page.wait_for_function("() => document.querySelector('#f-layer').value === 'cloud'")
     assert page.locator("#f-layer").input_value() == "cloud"
     assert set(page.locator("#f-list tr.frow td:nth-child(4) .sub").all_inner_texts()) == {"Cloud"}
     page.locator("#summary a.barlink[href='#findings?site=fab2']").click()
     page.wait_for_function("() => location.hash === '#findings?site=fab2'")
+    page.wait_for_function("() => document.querySelector('#f-layer').value === ''")
     assert page.locator("#f-layer").input_value() == ""
 
 
