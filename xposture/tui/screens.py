@@ -176,8 +176,6 @@ class FindingsScreen(AppScreen):
         self.query_one("#filter", Input).display = False
         self.reload()
         self.query_one(FindingsList).focus()
-        # Filter columns build in a thread shortly after the list is up: the first search is then as quick as the rest.
-        self.set_timer(0.5, self._warm)
 
     def _warm(self) -> None:
         if self.index is not None:
@@ -189,6 +187,8 @@ class FindingsScreen(AppScreen):
     def reload(self) -> None:
         self.index = FindingIndex(self.report.findings, self.report.assets)
         self.apply()
+        # Filter columns build in a thread shortly after the list is up: the first search is then as quick as the rest.
+        self.set_timer(0.5, self._warm)
 
     def apply(self) -> None:
         """Re-run the filter over the index and show the rows (the 150 ms path)."""
