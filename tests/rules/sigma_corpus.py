@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from sigma.collection import SigmaCollection
-from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
+from sigma.rule import SigmaRule
 from sigma.types import SigmaExpansion, SigmaNumber, SigmaString, SpecialChars
 
 from xposture.model import Record
+from xposture.rules.lint import detection_items
 from xposture.rules.routing import record_type_for
 from xposture.scanners.records import flatten
 
@@ -44,14 +45,6 @@ def log_records(logs: Path) -> list[Record]:
         for line in path.read_text(encoding="utf-8").splitlines():
             records.append({"record.type": "cisco_aaa", "message": line})
     return records
-
-
-def _items(detection: SigmaDetection | SigmaDetectionItem) -> Iterator[SigmaDetectionItem]:
-    if isinstance(detection, SigmaDetectionItem):
-        yield detection
-        return
-    for item in detection.detection_items:
-        yield from _items(item)
 
 
 def _instances(value: Any, rng: random.Random) -> Iterator[Any]:
@@ -86,7 +79,7 @@ def rule_values(rules_dir: Path) -> dict[str, dict[str, list[Any]]]:
         source = rule.logsource
         fields = table.setdefault(record_type_for(source.category, source.product, source.service), {})
         for detection in rule.detection.detections.values():
-            for item in _items(detection):
+            for item in detection_items(detection):
                 if item.field is None:
                     continue
                 bucket = fields.setdefault(item.field, [])

@@ -277,7 +277,7 @@ def _sigma_rule(rule: Rule) -> SigmaRuleBase | None:
 
 
 def _detection_fields(detection: SigmaDetection | SigmaDetectionItem) -> Iterator[str]:
-    for item in _items(detection):
+    for item in detection_items(detection):
         if item.field:
             yield item.field
         for value in item.value:
@@ -292,7 +292,7 @@ def _modifier_issues(rule: Rule, taxonomy: Taxonomy, file: str) -> list[LintIssu
         return []
     issues = []
     for detection in source.detection.detections.values():
-        for item in _items(detection):
+        for item in detection_items(detection):
             if item.field is None:
                 continue
             kind = taxonomy.value_type(rule.record_type, item.field)
@@ -312,12 +312,13 @@ def _modifier_issues(rule: Rule, taxonomy: Taxonomy, file: str) -> list[LintIssu
     return issues
 
 
-def _items(detection: SigmaDetection | SigmaDetectionItem) -> Iterator[SigmaDetectionItem]:
+def detection_items(detection: SigmaDetection | SigmaDetectionItem) -> Iterator[SigmaDetectionItem]:
+    """Every field condition of a detection, however deeply its groups nest."""
     if isinstance(detection, SigmaDetectionItem):
         yield detection
         return
     for item in detection.detection_items:
-        yield from _items(item)
+        yield from detection_items(item)
 
 
 def _taxonomy_issues(rule: Rule, taxonomy: Taxonomy, file: str) -> list[LintIssue]:
