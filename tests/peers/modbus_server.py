@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+
+from tests.peers._net import free_port, wait_listening
 
 IDENTITY = {
     "VendorName": "Schneider Electric",
@@ -49,29 +49,16 @@ class ModbusServer:
                 self.process.wait(timeout=5)
 
 
-def _free_tcp_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_modbus(unit_id: int = 1, timeout_s: float = 15.0) -> ModbusServer:
-    port = _free_tcp_port()
+    port = free_port()
     code = SERVER.format(identity=IDENTITY, unit=unit_id, port=port)
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"pymodbus server exited: {process.stderr.read().decode(errors='replace') if process.stderr else ''}"
-            )
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return ModbusServer(process, port, unit_id)
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("pymodbus server did not listen")
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_listening(port, process, timeout_s)
+    except RuntimeError:
+        process.kill()
+        raise
+    return ModbusServer(process, port, unit_id)
 
 
 @pytest.fixture(scope="module")
